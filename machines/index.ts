@@ -1,0 +1,21 @@
+export {
+  ticketMachine,
+  canAutoAnswer,
+  escalationFor,
+  type TicketContext,
+  type ClassifyInput,
+} from './ticket.machine.ts';
+export { toMachineEvent, type TicketMachineEvent, type EventMeta } from './ticket.events.ts';
+export {
+  foldTicket,
+  applyEvent,
+  initialTicketState,
+  nextStep,
+  statusOf,
+  allowedEvents,
+  IllegalTransitionError,
+  type TicketState,
+  type TicketSnapshot,
+  type NextStep,
+  type ActorName,
+} from './ticket.fold.ts';

@@ -1,0 +1,58 @@
+import type { EventData, EventType, StoredEvent } from '../src/events/index.ts';
+
+/** What the machine needs to know about who caused an event and when. */
+export interface EventMeta {
+  at: string;
+  actorId: string;
+  version: number;
+}
+
+type DomainEvent<T extends EventType> = { type: T; data: EventData<T>; meta: EventMeta };
+
+/**
+ * The machine's events. Results of invoked actors arrive as XState's own done/error events,
+ * so the machine reads like any XState machine while its history is stored as domain events.
+ */
+export type TicketMachineEvent =
+  | DomainEvent<'TicketReceived'>
+  | DomainEvent<'ClassificationStarted'>
+  | { type: 'xstate.done.actor.classifyTicket'; output: EventData<'TicketClassified'>; meta: EventMeta }
+  | { type: 'xstate.error.actor.classifyTicket'; error: EventData<'ClassificationFailed'>; meta: EventMeta }
+  | DomainEvent<'AnswerDraftStarted'>
+  | { type: 'xstate.done.actor.draftAnswer'; output: EventData<'AnswerDrafted'>; meta: EventMeta }
+  | { type: 'xstate.error.actor.draftAnswer'; error: EventData<'AnswerDraftFailed'>; meta: EventMeta }
+  | DomainEvent<'TicketEscalated'>
+  | DomainEvent<'TicketClosed'>;
+
+/** Maps a stored event to the machine event it stands for. A new event type must be added here. */
+export function toMachineEvent(event: StoredEvent): TicketMachineEvent {
+  const meta: EventMeta = {
+    at: event.timestamp,
+    actorId: event.metadata.actor.id,
+    version: event.version,
+  };
+  switch (event.type) {
+    case 'TicketClassified':
+      return { type: 'xstate.done.actor.classifyTicket', output: event.data, meta };
+    case 'ClassificationFailed':
+      return { type: 'xstate.error.actor.classifyTicket', error: event.data, meta };
+    case 'AnswerDrafted':
+      return { type: 'xstate.done.actor.draftAnswer', output: event.data, meta };
+    case 'AnswerDraftFailed':
+      return { type: 'xstate.error.actor.draftAnswer', error: event.data, meta };
+    case 'TicketReceived':
+      return { type: event.type, data: event.data, meta };
+    case 'ClassificationStarted':
+      return { type: event.type, data: event.data, meta };
+    case 'AnswerDraftStarted':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketEscalated':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketClosed':
+      return { type: event.type, data: event.data, meta };
+    default: {
+      const unhandled: never = event;
+      throw new Error(`no machine event for ${(unhandled as StoredEvent).type}`);
+    }
+  }
+}

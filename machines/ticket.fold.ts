@@ -1,0 +1,92 @@
+import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import type { EventData, StoredEvent } from '../src/events/index.ts';
+import { ticketMachine, canAutoAnswer, escalationFor, type ClassifyInput } from './ticket.machine.ts';
+import { toMachineEvent, type TicketMachineEvent } from './ticket.events.ts';
+
+export type TicketSnapshot = SnapshotFrom<typeof ticketMachine>;
+export type ActorName = 'classifyTicket' | 'draftAnswer';
+
+export interface TicketState {
+  snapshot: TicketSnapshot;
+  /** The version of the last event folded (0: no events). */
+  version: number;
+  /** Actors the last transition started and whose result is not yet an event. */
+  pendingActors: Array<{ actor: ActorName; input: ClassifyInput }>;
+}
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly status: string,
+    readonly eventType: string,
+    readonly allowed: string[],
+  ) {
+    super(`${eventType} is not allowed in state ${status}`);
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+export function initialTicketState(): TicketState {
+  const [snapshot] = initialTransition(ticketMachine);
+  return { snapshot, version: 0, pendingActors: [] };
+}
+
+/** The status the API shows: the machine's state value. */
+export function statusOf(snapshot: TicketSnapshot): string {
+  return typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0]!;
+}
+
+/** Applies one machine event with XState's pure `transition()`: nothing is executed. */
+export function applyEvent(state: TicketState, event: TicketMachineEvent, version: number): TicketState {
+  if (!state.snapshot.can(event)) {
+    throw new IllegalTransitionError(statusOf(state.snapshot), event.type, allowedEvents(state.snapshot));
+  }
+  const [snapshot, actions] = transition(ticketMachine, state.snapshot, event);
+  const pendingActors = actions.flatMap((action): TicketState['pendingActors'] => {
+    if (action.type !== 'xstate.spawnChild') return [];
+    const params = (action as { params?: { src?: unknown; input?: unknown } }).params;
+    const src = params?.src;
+    if (src !== 'classifyTicket' && src !== 'draftAnswer') return [];
+    return [{ actor: src, input: params?.input as ClassifyInput }];
+  });
+  return { snapshot, version, pendingActors };
+}
+
+/** Rebuilds a ticket from its stream. Pure: a fold through the machine, no actor runs. */
+export function foldTicket(events: readonly StoredEvent[]): TicketState {
+  let state = initialTicketState();
+  for (const event of events) state = applyEvent(state, toMachineEvent(event), event.version);
+  return state;
+}
+
+/** The domain event types the machine accepts next (for error messages and agents' UIs). */
+export function allowedEvents(snapshot: TicketSnapshot): string[] {
+  const types = new Set<string>();
+  for (const node of snapshot._nodes) {
+    for (const type of Object.keys(node.on ?? {})) types.add(type);
+  }
+  return [...types].filter((t) => !t.startsWith('xstate.')).sort();
+}
+
+/** What the workflow runner must do next to move the ticket on without a person, if anything. */
+export type NextStep =
+  | { kind: 'startClassification' }
+  | { kind: 'invoke'; actor: ActorName; input: ClassifyInput }
+  | { kind: 'startDraft' }
+  | { kind: 'escalate'; data: EventData<'TicketEscalated'> }
+  | null;
+
+export function nextStep(state: TicketState): NextStep {
+  const pending = state.pendingActors[0];
+  if (pending) return { kind: 'invoke', actor: pending.actor, input: pending.input };
+  const context = state.snapshot.context;
+  switch (statusOf(state.snapshot)) {
+    case 'received':
+      return { kind: 'startClassification' };
+    case 'classified':
+      return canAutoAnswer(context)
+        ? { kind: 'startDraft' }
+        : { kind: 'escalate', data: escalationFor(context) };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,58 @@
+import type { StoredEvent } from '../src/events/index.ts';
+import type { Projection } from '../src/projector/types.ts';
+import { writeRows } from '../src/projector/rows.ts';
+import { statusAfterEvent } from './tickets.ts';
+
+/** Every change of a ticket's status: who moved it, when, from what to what. */
+export const statusHistoryProjection: Projection = {
+  name: 'status_history',
+  tables: ['tf_status_history'],
+  migrations: [
+    {
+      id: '110_status_history',
+      statements: [
+        `CREATE TABLE tf_status_history (
+          ticket_id uuid NOT NULL,
+          version integer NOT NULL,
+          from_status text,
+          to_status text NOT NULL,
+          event_type text NOT NULL,
+          actor_id text NOT NULL,
+          actor_role text NOT NULL,
+          at timestamptz NOT NULL,
+          PRIMARY KEY (ticket_id, version)
+        )`,
+      ],
+    },
+  ],
+  handles: Object.keys(statusAfterEvent) as StoredEvent['type'][],
+
+  async apply(tx, events) {
+    const ids = [...new Set(events.map((e) => e.streamId.slice('ticket-'.length)))];
+    const { rows } = await tx.query<{ ticket_id: string; to_status: string }>(
+      `SELECT DISTINCT ON (ticket_id) ticket_id, to_status FROM tf_status_history
+       WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, version DESC`,
+      [ids],
+    );
+    const last = new Map(rows.map((r) => [r.ticket_id, r.to_status]));
+    const inserts = [];
+    for (const event of events) {
+      const ticketId = event.streamId.slice('ticket-'.length);
+      const from = last.get(ticketId) ?? null;
+      const to = statusAfterEvent[event.type];
+      last.set(ticketId, to);
+      if (from === to) continue;
+      inserts.push({
+        ticket_id: ticketId,
+        version: event.version,
+        from_status: from,
+        to_status: to,
+        event_type: event.type,
+        actor_id: event.metadata.actor.id,
+        actor_role: event.metadata.actor.role,
+        at: event.timestamp,
+      });
+    }
+    await writeRows(tx, 'insert', 'tf_status_history', ['ticket_id', 'version'], inserts);
+  },
+};

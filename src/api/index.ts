@@ -1,0 +1,2 @@
+export { createHttpApp, type HttpAppDeps } from './app.ts';
+export { HttpProblem, type Problem } from './problem.ts';

@@ -1,0 +1,103 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { ConcurrencyError } from '../eventstore/index.ts';
+import { IllegalTransitionError } from '../../machines/index.ts';
+import { IdempotencyConflictError, TicketNotFoundError } from '../workflow/index.ts';
+
+/** An RFC 9457 problem detail. Extra members carry what a client needs to recover. */
+export interface Problem {
+  type?: string;
+  title: string;
+  status: number;
+  detail?: string;
+  [member: string]: unknown;
+}
+
+/** An error that already knows its HTTP answer. */
+export class HttpProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+    this.name = 'HttpProblem';
+  }
+}
+
+const problemTypeBase = 'https://ticketflow.dev/problems/';
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({ type: `${problemTypeBase}${slug(problem.title)}`, ...problem, instance: res.req.originalUrl });
+}
+
+const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+export function validationProblem(error: z.ZodError, where: string): HttpProblem {
+  return new HttpProblem({
+    title: 'Invalid request',
+    status: 422,
+    detail: `the ${where} is not valid`,
+    errors: error.issues.map((i) => ({ path: [where, ...i.path].join('.'), message: i.message })),
+  });
+}
+
+/** Maps every error type to its HTTP answer, in one place. Unknown errors are 500 and logged. */
+export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const body = bodyParserProblem(error);
+  if (body) return sendProblem(res, body);
+  if (error instanceof HttpProblem) return sendProblem(res, error.problem);
+  if (error instanceof z.ZodError) return sendProblem(res, validationProblem(error, 'request').problem);
+  if (error instanceof TicketNotFoundError) {
+    return sendProblem(res, { title: 'Ticket not found', status: 404, detail: error.message });
+  }
+  if (error instanceof IdempotencyConflictError) {
+    return sendProblem(res, {
+      title: 'Idempotency key reused',
+      status: 422,
+      detail: 'this Idempotency-Key was already used for a ticket with a different text',
+      ticketId: error.ticketId,
+    });
+  }
+  if (error instanceof ConcurrencyError) {
+    return sendProblem(res, {
+      title: 'Conflict',
+      status: 409,
+      detail: error.message,
+      expectedVersion: error.expected,
+      actualVersion: error.actual,
+    });
+  }
+  if (error instanceof IllegalTransitionError) {
+    return sendProblem(res, {
+      title: 'Command not allowed',
+      status: 409,
+      detail: error.message,
+      state: error.status,
+      allowed: error.allowed,
+    });
+  }
+  req.log?.error({ err: error }, 'unhandled error');
+  return sendProblem(res, { title: 'Internal error', status: 500, detail: 'the server failed; nothing was changed by this request unless it says otherwise' });
+};
+
+/** Errors thrown by express.json(): malformed JSON, oversize body, wrong charset. */
+function bodyParserProblem(error: unknown): Problem | null {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return null;
+  const type = (error as { type: unknown }).type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return { title: 'Malformed JSON', status: 400, detail: 'the request body is not valid JSON' };
+    case 'entity.too.large':
+      return {
+        title: 'Body too large',
+        status: 413,
+        detail: 'the request body exceeds the size limit',
+        limit: (error as { limit?: number }).limit,
+      };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { title: 'Unsupported encoding', status: 415, detail: 'send UTF-8 JSON' };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,5 @@
+export type { Database, SqlExecutor } from './types.ts';
+export { sqlErrorCode, sqlState } from './types.ts';
+export { openPglite, type PgliteOptions } from './pglite.ts';
+export { openPostgres, type PostgresOptions } from './postgres.ts';
+export { migrate, type Migration } from './migrate.ts';

@@ -1,0 +1,3 @@
+export * from './schemas.ts';
+export * from './envelope.ts';
+export { upcast, UnknownEventError } from './upcasters.ts';

@@ -1,0 +1,32 @@
+import type { Migration } from '../db/index.ts';
+
+/**
+ * The log: one row per event. `position` is a sequence and may commit out of order;
+ * `transaction_id` lets readers stop below the oldest running transaction so that none is skipped.
+ */
+export const eventStoreMigrations: Migration[] = [
+  {
+    id: '001_event_store',
+    statements: [
+      `CREATE TABLE tf_streams (
+        stream_id text PRIMARY KEY,
+        version bigint NOT NULL
+      )`,
+      `CREATE TABLE tf_events (
+        position bigserial PRIMARY KEY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        event_id uuid NOT NULL UNIQUE,
+        stream_id text NOT NULL,
+        version bigint NOT NULL,
+        type text NOT NULL,
+        schema_version integer NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        UNIQUE (stream_id, version)
+      )`,
+      `CREATE INDEX tf_events_commit_order ON tf_events (transaction_id, position)`,
+      `CREATE INDEX tf_events_type ON tf_events (type, transaction_id, position)`,
+    ],
+  },
+];

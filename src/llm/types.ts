@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** The text a model sees. Ticket text is untrusted data, never instructions. */
+export interface TicketText {
+  subject?: string | undefined;
+  description: string;
+}
+
+export const supportLevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+export type SupportLevel = z.infer<typeof supportLevelSchema>;
+
+export const classificationSchema = z.object({
+  level: supportLevelSchema,
+  category: z.string().min(1).max(64),
+  confidence: z.number().min(0).max(1),
+  rationale: z.string().max(2000),
+});
+export type Classification = z.infer<typeof classificationSchema>;
+
+export const citationSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
+export const draftSchema = z.object({
+  answer: z.string().min(1).max(8000),
+  citations: z.array(citationSchema).min(1),
+});
+export type Draft = z.infer<typeof draftSchema>;
+
+/** A knowledge-base article as handed to a model for drafting. */
+export interface KbArticle {
+  id: string;
+  title: string;
+  category: string;
+  tags: string[];
+  body: string;
+}
+
+/** What every model call reports, so events can record how a decision was made. */
+export interface ModelTrace {
+  model: string;
+  promptVersion: string;
+  promptHash: string;
+  latencyMs: number;
+  promptTokens?: number | undefined;
+  completionTokens?: number | undefined;
+  attempts: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The port the workflow depends on. Implementations: the embedded local model and Ollama.
+ * Both validate their outputs with the zod schemas above before returning.
+ */
+export interface LanguageModel {
+  readonly name: string;
+  classify(
+    ticket: TicketText,
+    options?: CallOptions,
+  ): Promise<{ result: Classification; trace: ModelTrace }>;
+  draft(
+    ticket: TicketText,
+    articles: KbArticle[],
+    options?: CallOptions,
+  ): Promise<{ result: Draft; trace: ModelTrace }>;
+}
+
+/** Finds the articles a draft may be grounded in. */
+export interface KnowledgeBase {
+  search(query: string, limit: number): Promise<Array<KbArticle & { score: number }>>;
+  get(id: string): KbArticle | undefined;
+  all(): KbArticle[];
+}
+
+/** Thrown by adapters so the workflow can record why a model step failed. */
+export class ModelError extends Error {
+  constructor(
+    readonly reason: 'timeout' | 'unavailable' | 'invalid_output' | 'no_grounding' | 'error',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ModelError';
+  }
+}

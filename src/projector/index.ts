@@ -1,0 +1,3 @@
+export type { Projection } from './types.ts';
+export { createProjector, checkpointMigrations, type Projector } from './projector.ts';
+export { writeRows } from './rows.ts';

@@ -1,0 +1,2 @@
+export { createTicketflow, type Ticketflow, type TicketflowOverrides } from './ticketflow.ts';
+export { openDatabase, allMigrations } from './database.ts';

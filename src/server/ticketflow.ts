@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import type { Express } from 'express';
+import { createHttpApp } from '../api/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
+import { createLanguageModel, loadKnowledgeBase, type KnowledgeBase, type LanguageModel } from '../llm/index.ts';
+import { createProjector, type Projector } from '../projector/index.ts';
+import { createTicketActors, createWorkflow, type Workflow } from '../workflow/index.ts';
+import { projections } from '../../projections/index.ts';
+import { openDatabase } from './database.ts';
+import { createMetrics } from './metrics.ts';
+
+export interface Ticketflow {
+  app: Express;
+  db: Database;
+  store: EventStore;
+  projector: Projector;
+  workflow: Workflow;
+  llm: LanguageModel;
+  /** Finds tickets whose automatic steps never finished and runs them again. */
+  resumeStuck(olderThanMs: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface TicketflowOverrides {
+  db?: Database;
+  llm?: LanguageModel;
+  knowledgeBase?: KnowledgeBase;
+}
+
+const automaticStatuses = ['received', 'classifying', 'classified', 'drafting'];
+
+/**
+ * The composition root: opens the database, builds every component from the configuration and
+ * resumes what a previous process left unfinished. Nothing below this reads configuration itself.
+ */
+export async function createTicketflow(
+  config: Config,
+  logger: Logger,
+  overrides: TicketflowOverrides = {},
+): Promise<Ticketflow> {
+  const db = overrides.db ?? (await openDatabase(config));
+  const store = createPostgresEventStore(db);
+  const projector = createProjector({ db, store, projections, logger: logger.child({ component: 'projector' }) });
+  const knowledgeBase = overrides.knowledgeBase ?? (await loadKnowledgeBase(config.KB_DIR));
+  const llm = overrides.llm ?? (await createLanguageModel(config, knowledgeBase));
+  const actors = createTicketActors(llm, knowledgeBase, {
+    classifyMs: config.CLASSIFY_TIMEOUT_MS,
+    draftMs: config.DRAFT_TIMEOUT_MS,
+  });
+  const workflow = createWorkflow({
+    store,
+    actors,
+    logger: logger.child({ component: 'workflow' }),
+    autoAnswerThreshold: config.AUTO_ANSWER_THRESHOLD,
+    maxConcurrentTickets: config.MAX_CONCURRENT_TICKETS,
+  });
+  let ready = false;
+  const metrics = createMetrics({ db, projector, workflow });
+  const app = createHttpApp({
+    db,
+    store,
+    workflow,
+    logger,
+    bodyLimit: config.BODY_LIMIT,
+    maxWaitSeconds: config.MAX_WAIT_SECONDS,
+    isReady: () => ready,
+    metrics: () => metrics.render(),
+  });
+
+  async function resumeStuck(olderThanMs: number): Promise<number> {
+    await projector.catchUp();
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM tf_tickets WHERE status = ANY($1::text[]) AND updated_at <= now() - make_interval(secs => $2)
+       ORDER BY updated_at`,
+      [automaticStatuses, olderThanMs / 1000],
+    );
+    return workflow.resume(rows.map((r) => r.id));
+  }
+
+  await projector.start();
+  // At start every unfinished ticket is this process's to resume: the one that took it is gone
+  // (or, with several processes, its step will lose the expected-version race harmlessly).
+  const resumed = await resumeStuck(0);
+  if (resumed > 0) logger.info({ resumed }, 'resumed unfinished tickets');
+  const sweep = setInterval(() => {
+    resumeStuck(config.STUCK_TICKET_AFTER_MS).catch((error: unknown) =>
+      logger.error({ err: error }, 'stuck-ticket sweep failed'),
+    );
+  }, Math.max(1000, config.STUCK_TICKET_AFTER_MS / 2));
+  sweep.unref();
+  ready = true;
+
+  return {
+    app,
+    db,
+    store,
+    projector,
+    workflow,
+    llm,
+    resumeStuck,
+    async stop() {
+      ready = false;
+      clearInterval(sweep);
+      await workflow.stop();
+      await projector.stop();
+      await store.close();
+      if (!overrides.db) await db.close();
+    },
+  };
+}

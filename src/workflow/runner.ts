@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  createEvent,
+  type AnyNewEvent,
+  type EventMetadata,
+  type EventType,
+  type EventData,
+  type StoredEvent,
+} from '../events/index.ts';
+import { ConcurrencyError, type EventStore } from '../eventstore/index.ts';
+import { foldTicket, nextStep, statusOf, type TicketState } from '../../machines/index.ts';
+import type { TicketActors } from './actors.ts';
+import { ticketStreamId, uuidFromName } from './ids.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface SubmitTicket {
+  subject?: string | undefined;
+  description: string;
+  requester: { email: string; name?: string | undefined };
+  idempotencyKey?: string | undefined;
+  actor: EventMetadata['actor'];
+  requestId?: string | undefined;
+}
+
+export interface WorkflowOptions {
+  store: EventStore;
+  actors: TicketActors;
+  logger: Logger;
+  autoAnswerThreshold: number;
+  maxConcurrentTickets: number;
+}
+
+export class IdempotencyConflictError extends Error {
+  constructor(readonly ticketId: string) {
+    super('this Idempotency-Key was already used for a different ticket');
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+export class TicketNotFoundError extends Error {
+  constructor(readonly ticketId: string) {
+    super(`ticket ${ticketId} not found`);
+    this.name = 'TicketNotFoundError';
+  }
+}
+
+const systemActor = { id: 'workflow', role: 'system' } as const;
+
+/**
+ * Moves tickets through the machine. Each step: load the stream, fold it (pure), ask the machine
+ * what comes next, append that as an event with the expected version, and run invoked actors
+ * outside the fold, storing their results as events.
+ */
+export function createWorkflow(options: WorkflowOptions) {
+  const { store, actors, logger } = options;
+  const inFlight = new Map<string, Promise<TicketState>>();
+  const slots = new Semaphore(options.maxConcurrentTickets);
+  let stopping = false;
+
+  async function load(ticketId: string): Promise<{ events: StoredEvent[]; state: TicketState }> {
+    const events = await store.readStream(ticketStreamId(ticketId));
+    return { events, state: foldTicket(events) };
+  }
+
+  function followUp(events: StoredEvent[], state: TicketState): EventMetadata {
+    const first = events[0];
+    const last = events.at(-1);
+    return {
+      actor: systemActor,
+      correlationId: first?.metadata.correlationId ?? state.snapshot.context.ticketId,
+      ...(last ? { causationId: last.id } : {}),
+    };
+  }
+
+  async function append<T extends EventType>(
+    ticketId: string,
+    state: TicketState,
+    metadata: EventMetadata,
+    type: T,
+    data: EventData<T>,
+  ): Promise<void> {
+    const event = createEvent(type, data, metadata) as AnyNewEvent;
+    await store.appendToStream(ticketStreamId(ticketId), [event], state.version);
+  }
+
+  /** One automatic step; false when the machine has nothing more to do without a person. */
+  async function step(ticketId: string): Promise<{ advanced: boolean; state: TicketState }> {
+    const { events, state } = await load(ticketId);
+    const next = nextStep(state);
+    if (!next) return { advanced: false, state };
+    const metadata = followUp(events, state);
+    switch (next.kind) {
+      case 'startClassification':
+        await append(ticketId, state, metadata, 'ClassificationStarted', { model: actors.modelName });
+        break;
+      case 'startDraft':
+        await append(ticketId, state, metadata, 'AnswerDraftStarted', { model: actors.modelName });
+        break;
+      case 'escalate':
+        await append(ticketId, state, metadata, 'TicketEscalated', next.data);
+        break;
+      case 'invoke':
+        if (next.actor === 'classifyTicket') {
+          const outcome = await actors.classifyTicket(next.input);
+          if (outcome.ok) await append(ticketId, state, metadata, 'TicketClassified', outcome.data);
+          else await append(ticketId, state, metadata, 'ClassificationFailed', outcome.failure);
+        } else {
+          const outcome = await actors.draftAnswer(next.input);
+          if (outcome.ok) await append(ticketId, state, metadata, 'AnswerDrafted', outcome.data);
+          else await append(ticketId, state, metadata, 'AnswerDraftFailed', outcome.failure);
+        }
+        break;
+      default: {
+        const unhandled: never = next;
+        throw new Error(`unknown step ${JSON.stringify(unhandled)}`);
+      }
+    }
+    return { advanced: true, state };
+  }
+
+  async function drive(ticketId: string): Promise<TicketState> {
+    for (;;) {
+      if (stopping) return (await load(ticketId)).state;
+      try {
+        const { advanced, state } = await step(ticketId);
+        if (!advanced) return state;
+      } catch (error) {
+        // Another process moved this ticket on first: it owns this step; re-read and go on.
+        if (error instanceof ConcurrencyError) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** Runs the automatic steps of a ticket until a person is needed; one run per ticket at a time. */
+  function process(ticketId: string): Promise<TicketState> {
+    const running = inFlight.get(ticketId);
+    if (running) return running;
+    const run = slots
+      .run(() => drive(ticketId))
+      .catch((error: unknown) => {
+        logger.error({ err: error, ticketId }, 'ticket processing failed; it will be resumed');
+        throw error;
+      })
+      .finally(() => inFlight.delete(ticketId));
+    inFlight.set(ticketId, run);
+    return run;
+  }
+
+  return {
+    /**
+     * Records a new ticket. When this resolves the ticket is durable; processing continues in the
+     * background (`settled` resolves when the machine needs nothing more from the runner).
+     */
+    async submit(command: SubmitTicket): Promise<{ ticketId: string; version: number; replayed: boolean; settled: Promise<TicketState> }> {
+      const ticketId = command.idempotencyKey
+        ? uuidFromName(`${command.requester.email.toLowerCase()}\0${command.idempotencyKey}`)
+        : randomUUID();
+      const correlationId = command.requestId ?? randomUUID();
+      const data: EventData<'TicketReceived'> = {
+        ticketId,
+        ...(command.subject !== undefined ? { subject: command.subject } : {}),
+        description: command.description,
+        requester: command.requester,
+        policy: { autoAnswerThreshold: options.autoAnswerThreshold },
+      };
+      const event = createEvent('TicketReceived', data, {
+        actor: command.actor,
+        correlationId,
+        ...(command.requestId ? { requestId: command.requestId } : {}),
+      }, command.idempotencyKey ? { id: uuidFromName(`received\0${ticketId}`) } : {});
+      try {
+        await store.appendToStream(ticketStreamId(ticketId), [event], 'no_stream');
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || !command.idempotencyKey) throw error;
+        const { events } = await load(ticketId);
+        const original = events[0];
+        if (
+          original?.type !== 'TicketReceived' ||
+          original.data.description !== data.description ||
+          original.data.subject !== data.subject
+        ) {
+          throw new IdempotencyConflictError(ticketId);
+        }
+        return { ticketId, version: events.length, replayed: true, settled: process(ticketId) };
+      }
+      const settled = process(ticketId);
+      settled.catch(() => undefined);
+      return { ticketId, version: 1, replayed: false, settled };
+    },
+
+    process,
+
+    /** The ticket rebuilt from its events, optionally as it was at a version or an instant. */
+    async get(ticketId: string, at: { version?: number; time?: Date } = {}) {
+      let events = await store.readStream(ticketStreamId(ticketId), at.version ? { toVersion: at.version } : {});
+      if (at.time) {
+        const limit = at.time.getTime();
+        events = events.filter((e) => Date.parse(e.timestamp) <= limit);
+      }
+      if (events.length === 0) throw new TicketNotFoundError(ticketId);
+      return { events, state: foldTicket(events) };
+    },
+
+    /** Resumes tickets whose automatic steps did not finish (the process died, a step failed). */
+    async resume(ticketIds: readonly string[]): Promise<number> {
+      let resumed = 0;
+      for (const ticketId of ticketIds) {
+        if (inFlight.has(ticketId)) continue;
+        const { state } = await load(ticketId);
+        if (!nextStep(state)) continue;
+        logger.info({ ticketId, status: statusOf(state.snapshot) }, 'resuming ticket');
+        process(ticketId).catch(() => undefined);
+        resumed++;
+      }
+      return resumed;
+    },
+
+    /** Stops taking new steps and waits for the running ones. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await Promise.allSettled([...inFlight.values()]);
+    },
+
+    inFlightCount: () => inFlight.size,
+  };
+}
+
+export type Workflow = ReturnType<typeof createWorkflow>;

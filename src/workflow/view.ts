@@ -1,0 +1,24 @@
+import { statusOf, type TicketState } from '../../machines/index.ts';
+
+/** The ticket as the API shows it, derived from the folded state. */
+export function toTicketView(state: TicketState) {
+  const c = state.snapshot.context;
+  return {
+    id: c.ticketId,
+    status: statusOf(state.snapshot),
+    version: state.version,
+    subject: c.subject ?? null,
+    description: c.description,
+    requester: c.requester,
+    level: c.escalation?.level ?? c.classification?.level ?? null,
+    category: c.classification?.category ?? null,
+    confidence: c.classification?.confidence ?? null,
+    classification: c.classification,
+    answer: c.draft ? { text: c.draft.answer, citations: c.draft.citations, model: c.draft.model } : null,
+    escalation: c.escalation,
+    createdAt: c.receivedAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+export type TicketView = ReturnType<typeof toTicketView>;

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { migrate, openPglite, openPostgres, type Database } from '../../src/db/index.ts';
+import { allMigrations } from '../../src/server/database.ts';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** PGlite always; the PostgreSQL server too when TEST_DATABASE_URL is set (CI sets it). */
+export const databaseKinds: DatabaseKind[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+let dump: Blob | undefined;
+
+/** A fresh, migrated database of the given kind: a PGlite from the suite's dump or a new schema. */
+export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
+  if (kind === 'pglite') {
+    dump ??= new Blob([await readFile(inject('pgliteDump'))]);
+    return openPglite({ loadDataDir: dump });
+  }
+  const connectionString = process.env.TEST_DATABASE_URL!;
+  const schema = `tf_test_${randomBytes(6).toString('hex')}`;
+  const db = await openPostgres({ connectionString, schema, maxConnections: 20 });
+  await migrate(db, allMigrations);
+  const close = db.close.bind(db);
+  return Object.assign(db, {
+    async close() {
+      await close();
+      const admin = new pg.Client({ connectionString });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => admin.end());
+    },
+  });
+}
