@@ -4,7 +4,7 @@ import { createHttpApp } from '../api/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
-import { createLanguageModel, loadKnowledgeBase, type KnowledgeBase, type LanguageModel } from '../llm/index.ts';
+import { createLanguageModel, openKnowledgeBase, type KnowledgeBase, type LanguageModel } from '../llm/index.ts';
 import { createProjector, type Projector } from '../projector/index.ts';
 import { createTicketActors, createWorkflow, type Workflow } from '../workflow/index.ts';
 import { projections } from '../../projections/index.ts';
@@ -43,7 +43,7 @@ export async function createTicketflow(
   const db = overrides.db ?? (await openDatabase(config));
   const store = createPostgresEventStore(db);
   const projector = createProjector({ db, store, projections, logger: logger.child({ component: 'projector' }) });
-  const knowledgeBase = overrides.knowledgeBase ?? (await loadKnowledgeBase(config.KB_DIR));
+  const knowledgeBase = overrides.knowledgeBase ?? (await openKnowledgeBase(config.KB_DIR));
   const llm = overrides.llm ?? (await createLanguageModel(config, knowledgeBase));
   const actors = createTicketActors(llm, knowledgeBase, {
     classifyMs: config.CLASSIFY_TIMEOUT_MS,

@@ -169,7 +169,7 @@ export function createWorkflow(options: WorkflowOptions) {
         actor: command.actor,
         correlationId,
         ...(command.requestId ? { requestId: command.requestId } : {}),
-      }, command.idempotencyKey ? { id: uuidFromName(`received\0${ticketId}`) } : {});
+      });
       try {
         await store.appendToStream(ticketStreamId(ticketId), [event], 'no_stream');
       } catch (error) {
