@@ -1,0 +1,403 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import {
+  ANY,
+  NO_STREAM,
+  WrongExpectedVersionError,
+  type EventStoreDBClient,
+  type Filter,
+  type JSONRecordedEvent,
+  type RecordedEvent,
+} from '@eventstore/db-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEvent,
+  eventSchemaVersions,
+  UnknownEventError,
+  type AnyNewEvent,
+  type EventMetadata,
+} from '../../src/events/index.ts';
+import { upcasters } from '../../src/events/upcasters.ts';
+import { ConcurrencyError, type EventStore } from '../../src/eventstore/types.ts';
+import {
+  EventStoreDbUnavailableError,
+  classifyEvent,
+  createEventStoreDbStore,
+  currentRevisionToVersion,
+  describeEndpoint,
+  fromRecordedEvent,
+  isAfter,
+  isSystemEvent,
+  positionToNumber,
+  resumePosition,
+  revisionToVersion,
+  subscribeEventStoreDb,
+  toConcurrencyError,
+  toEsdbEvent,
+  toExpectedRevision,
+  toServerFilter,
+  type SubscriptionItem,
+} from '../../src/eventstore/eventstoredb/index.ts';
+import { eventStoreContract } from './eventStore.contract.ts';
+
+const metadata: EventMetadata = {
+  actor: { id: 'agent-1', role: 'agent' },
+  correlationId: 'corr-1',
+  causationId: 'cause-1',
+};
+
+function closed(id = randomUUID()): AnyNewEvent {
+  return createEvent('TicketClosed', { reason: 'resolved' }, metadata, {
+    id,
+    timestamp: new Date('2024-05-01T10:00:00.000Z'),
+  });
+}
+
+/** What the client would hand back for `event` stored at `revision` / `commit`. */
+function recorded(
+  event: AnyNewEvent,
+  { streamId = 'ticket-1', revision = 0n, commit = 1234n as bigint | null } = {},
+): RecordedEvent {
+  const esdb = toEsdbEvent(event);
+  return {
+    streamId,
+    id: esdb.id,
+    isJson: true,
+    revision,
+    type: esdb.type,
+    created: new Date('2030-01-01T00:00:00.000Z'),
+    data: esdb.data,
+    metadata: esdb.metadata,
+    position: commit === null ? undefined : { commit, prepare: commit },
+  } as JSONRecordedEvent;
+}
+
+describe('EventStoreDB mapping (no server)', () => {
+  describe('expected version → expected revision', () => {
+    it('maps no_stream and 0 to NO_STREAM, any to ANY, version n to revision n - 1', () => {
+      expect(toExpectedRevision('no_stream')).toBe(NO_STREAM);
+      expect(toExpectedRevision(0)).toBe(NO_STREAM);
+      expect(toExpectedRevision('any')).toBe(ANY);
+      expect(toExpectedRevision(1)).toBe(0n);
+      expect(toExpectedRevision(42)).toBe(41n);
+    });
+
+    it('rejects nonsense versions', () => {
+      expect(() => toExpectedRevision(-1)).toThrow(RangeError);
+      expect(() => toExpectedRevision(1.5)).toThrow(RangeError);
+    });
+
+    it('maps revisions back to versions', () => {
+      expect(revisionToVersion(0n)).toBe(1);
+      expect(revisionToVersion(41n)).toBe(42);
+      expect(currentRevisionToVersion(4n)).toBe(5);
+      expect(currentRevisionToVersion(NO_STREAM)).toBeNull();
+      expect(currentRevisionToVersion(-1n)).toBeNull();
+    });
+  });
+
+  describe('WrongExpectedVersionError → ConcurrencyError', () => {
+    it('carries the actual version', () => {
+      const esdb = new WrongExpectedVersionError(undefined, {
+        streamName: 'ticket-1',
+        expected: 1n,
+        current: 4n,
+      });
+      const error = toConcurrencyError('ticket-1', 2, esdb);
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ streamId: 'ticket-1', expected: 2, actual: 5 });
+      expect(error.message).toBe('stream ticket-1: expected version 2, actual 5');
+    });
+
+    it('reports a missing stream as null', () => {
+      const esdb = new WrongExpectedVersionError(undefined, {
+        streamName: 'ticket-1',
+        expected: 0n,
+        current: NO_STREAM,
+      });
+      expect(toConcurrencyError('ticket-1', 1, esdb).actual).toBeNull();
+    });
+  });
+
+  describe('positions', () => {
+    it('uses the commit position as the number', () => {
+      expect(positionToNumber({ commit: 1234n, prepare: 1234n })).toBe(1234);
+      expect(positionToNumber(undefined)).toBeUndefined();
+      expect(positionToNumber({ commit: (1n << 64n) - 1n, prepare: (1n << 64n) - 1n })).toBe(
+        undefined,
+      );
+    });
+
+    it('refuses positions that a JavaScript number cannot hold exactly', () => {
+      const big = BigInt(Number.MAX_SAFE_INTEGER) + 1n;
+      expect(() => positionToNumber({ commit: big, prepare: big })).toThrow(/2\^53/);
+    });
+
+    it('resumes from {commit: after, prepare: after} and drops the event at exactly after', () => {
+      expect(resumePosition(4096)).toEqual({ commit: 4096n, prepare: 4096n });
+      expect(() => resumePosition(-1)).toThrow(RangeError);
+      expect(isAfter(4096, 4096)).toBe(false);
+      expect(isAfter(4200, 4096)).toBe(true);
+    });
+  });
+
+  describe('events', () => {
+    it('stores our envelope in the ESDB metadata', () => {
+      const event = closed();
+      const esdb = toEsdbEvent(event);
+      expect(esdb).toMatchObject({
+        id: event.id,
+        type: 'TicketClosed',
+        contentType: 'application/json',
+        data: { reason: 'resolved' },
+        metadata: {
+          ...metadata,
+          schemaVersion: 1,
+          timestamp: '2024-05-01T10:00:00.000Z',
+          $correlationId: 'corr-1',
+          $causationId: 'cause-1',
+        },
+      });
+    });
+
+    it('round-trips a stored event: version, position, our timestamp, metadata without $ keys', () => {
+      const event = closed();
+      const stored = fromRecordedEvent(recorded(event, { revision: 2n, commit: 777n }));
+      expect(stored).toEqual({
+        ...event,
+        streamId: 'ticket-1',
+        version: 3,
+        position: 777,
+      });
+    });
+
+    it('strips the namespace and ignores other namespaces', () => {
+      const raw = recorded(closed(), { streamId: 'run7-ticket-1' });
+      expect(fromRecordedEvent(raw, { namespace: 'run7-' })?.streamId).toBe('ticket-1');
+      expect(fromRecordedEvent(raw, { namespace: 'run8-' })).toBeNull();
+    });
+
+    it('takes the position from the resolved event when the record has none', () => {
+      const raw = recorded(closed(), { commit: null });
+      expect(fromRecordedEvent(raw, { position: 99 })?.position).toBe(99);
+      expect(() => fromRecordedEvent(raw)).toThrow(/22\.10/);
+    });
+
+    it('skips system events and other applications’ events', () => {
+      const event = closed();
+      const link = { ...recorded(event), type: '$>' } as RecordedEvent;
+      const inSystemStream = recorded(event, { streamId: '$$ticket-1' });
+      const foreign = { ...recorded(event), metadata: { some: 'thing' } } as RecordedEvent;
+      const binary = { ...recorded(event), isJson: false, data: new Uint8Array() } as RecordedEvent;
+      expect(isSystemEvent({ type: '$metadata', streamId: 'x' })).toBe(true);
+      expect(isSystemEvent({ type: 'TicketClosed', streamId: '$stats-1' })).toBe(true);
+      expect(classifyEvent(link)).toBe('system');
+      expect(classifyEvent(inSystemStream)).toBe('system');
+      expect(classifyEvent(foreign)).toBe('foreign');
+      expect(classifyEvent(binary)).toBe('foreign');
+      for (const raw of [link, inSystemStream, foreign, binary]) {
+        expect(fromRecordedEvent(raw)).toBeNull();
+      }
+    });
+
+    it('throws for our events of an unknown type or a newer schema version', () => {
+      const unknownType = { ...recorded(closed()), type: 'TicketTeleported' } as RecordedEvent;
+      expect(() => fromRecordedEvent(unknownType)).toThrow(UnknownEventError);
+      const newer = recorded(closed());
+      (newer.metadata as { schemaVersion: number }).schemaVersion = 9;
+      expect(() => fromRecordedEvent(newer)).toThrow(UnknownEventError);
+    });
+
+    describe('upcasting', () => {
+      const original = eventSchemaVersions.TicketClosed;
+      afterEach(() => {
+        eventSchemaVersions.TicketClosed = original;
+        delete upcasters.TicketClosed;
+      });
+
+      it('upcasts old schema versions on read', () => {
+        const raw = recorded(closed()); // written at v1
+        eventSchemaVersions.TicketClosed = 2;
+        upcasters.TicketClosed = { 1: (data) => ({ ...data, comment: 'from v1' }) };
+        const stored = fromRecordedEvent(raw);
+        expect(stored?.schemaVersion).toBe(1);
+        expect(stored?.data).toEqual({ reason: 'resolved', comment: 'from v1' });
+      });
+    });
+  });
+
+  describe('errors and endpoints', () => {
+    it('describes the endpoint without credentials', () => {
+      expect(describeEndpoint('esdb://admin:secret@db1:2113,db2:2113?tls=false')).toBe(
+        'db1:2113,db2:2113',
+      );
+      expect(describeEndpoint('esdb+discover://cluster.local:2113')).toBe('cluster.local:2113');
+    });
+
+    it('fails fast with a clear error when no server listens', async () => {
+      const store = createEventStoreDbStore({
+        connectionString: 'esdb://127.0.0.1:1?tls=false',
+        deadlineMs: 3_000,
+      });
+      try {
+        const started = Date.now();
+        const append = store.appendToStream('ticket-1', [closed()], 'no_stream');
+        await expect(append).rejects.toBeInstanceOf(EventStoreDbUnavailableError);
+        await expect(append).rejects.toThrow(/EventStoreDB at 127\.0\.0\.1:1 is unavailable/);
+        await expect(store.readAll()).rejects.toBeInstanceOf(EventStoreDbUnavailableError);
+        expect(Date.now() - started).toBeLessThan(10_000);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('needs a connection string or a client', () => {
+      expect(() => createEventStoreDbStore({})).toThrow(/ESDB_URL/);
+    });
+  });
+
+  describe('subscription helper', () => {
+    it('builds server-side filters', () => {
+      const byType = toServerFilter({ types: ['TicketClosed', 'TicketEscalated'] });
+      expect(byType).toMatchObject({
+        filterOn: 'eventType',
+        regex: '^(?:TicketClosed|TicketEscalated)$',
+      });
+      expect(toServerFilter({ streamPrefix: 'ticket-' }, 'run1-')).toMatchObject({
+        filterOn: 'streamName',
+        prefixes: ['run1-ticket-'],
+      });
+      expect(toServerFilter({})).toMatchObject({ filterOn: 'eventType', regex: '^[^$].*' });
+    });
+
+    it('yields events and checkpoints in order, resuming after a position', async () => {
+      const stream = Object.assign(new PassThrough({ objectMode: true }), {
+        unsubscribe: async () => undefined,
+      });
+      let options: { fromPosition?: unknown; filter?: Filter } = {};
+      const client = {
+        subscribeToAll(opts: typeof options) {
+          options = opts;
+          return stream;
+        },
+      } as unknown as EventStoreDBClient;
+
+      const subscription = subscribeEventStoreDb({
+        client,
+        from: { after: 100 },
+        filter: { types: ['TicketClosed'] },
+      });
+      const items: SubscriptionItem[] = [];
+      const consumed = (async () => {
+        for await (const item of subscription) items.push(item);
+      })();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(options.fromPosition).toEqual({ commit: 100n, prepare: 100n });
+
+      const a = closed();
+      const b = closed();
+      stream.write({ event: recorded(a, { commit: 100n }) }); // the cursor itself: dropped
+      stream.write({ event: recorded(b, { commit: 200n, revision: 1n }) });
+      await options.filter!.checkpointReached!(stream as never, { commit: 150n, prepare: 0n }); // behind
+      await options.filter!.checkpointReached!(stream as never, { commit: 300n, prepare: 0n });
+      stream.write({ event: { ...recorded(a, { commit: 400n }), type: '$>' } }); // system
+      stream.end();
+      await consumed;
+
+      expect(items).toEqual([
+        { kind: 'event', event: expect.objectContaining({ id: b.id, position: 200, version: 2 }) },
+        { kind: 'checkpoint', position: 300 },
+      ]);
+    });
+  });
+});
+
+/**
+ * Against a live server: `ESDB_URL=esdb://localhost:2113?tls=false npx vitest run ...`.
+ * Each run writes under its own namespace, so runs never see each other's events.
+ */
+describe.skipIf(!process.env.ESDB_URL)('EventStoreDB store (live server)', () => {
+  let store: EventStore;
+  const namespace = `tf-test-${randomUUID().slice(0, 8)}-`;
+  const ticket = (n: number) => `ticket-${n}`;
+
+  beforeAll(() => {
+    store = createEventStoreDbStore({ connectionString: process.env.ESDB_URL!, namespace });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('appends, detects conflicts, is idempotent and reads back', async () => {
+    const seen: Array<[string, number]> = [];
+    const off = store.onAppended((streamId, position) => seen.push([streamId, position]));
+    const [e1, e2, e3] = [closed(), closed(), closed()];
+
+    const first = await store.appendToStream(ticket(1), [e1, e2], 'no_stream');
+    expect(first.nextExpectedVersion).toBe(2);
+    expect(seen).toEqual([[ticket(1), first.lastPosition]]);
+
+    const conflict = store.appendToStream(ticket(1), [e3], 1);
+    await expect(conflict).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(conflict).rejects.toMatchObject({ expected: 1, actual: 2 });
+    await expect(store.appendToStream(ticket(1), [e3], 'no_stream')).rejects.toMatchObject({
+      actual: 2,
+    });
+
+    // Retried with the original expected version (ESDB's own idempotency) ...
+    expect(await store.appendToStream(ticket(1), [e1, e2], 'no_stream')).toEqual(first);
+    const second = await store.appendToStream(ticket(1), [e3], 2);
+    expect(second.nextExpectedVersion).toBe(3);
+    // ... and after the stream moved on (our fallback).
+    expect(await store.appendToStream(ticket(1), [e1, e2], 0)).toEqual(first);
+    off();
+
+    const events = await store.readStream(ticket(1));
+    expect(events.map((e) => [e.id, e.version, e.streamId])).toEqual([
+      [e1.id, 1, ticket(1)],
+      [e2.id, 2, ticket(1)],
+      [e3.id, 3, ticket(1)],
+    ]);
+    expect(events[0]).toMatchObject({ metadata, timestamp: e1.timestamp, data: e1.data });
+    expect(events.at(-1)!.position).toBe(second.lastPosition);
+    expect(events[1]!.position).toBe(first.lastPosition);
+    expect((await store.readStream(ticket(1), { toVersion: 2 })).length).toBe(2);
+    expect(await store.readStream(ticket(99))).toEqual([]);
+  });
+
+  it('reads $all in order, resumably and filtered', async () => {
+    await store.appendToStream(ticket(2), [closed()], 'no_stream');
+    await store.appendToStream(ticket(3), [closed()], 'any');
+    const all = await store.readAll();
+    expect(all.events.length).toBeGreaterThanOrEqual(5);
+    const positions = all.events.map((e) => e.position);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(new Set(positions).size).toBe(positions.length);
+
+    const page1 = await store.readAll({ limit: 2 });
+    const page2 = await store.readAll({ after: page1.lastPosition, limit: 100 });
+    expect([...page1.events, ...page2.events].map((e) => e.id)).toEqual(
+      all.events.map((e) => e.id),
+    );
+
+    const end = await store.readAll({ after: all.lastPosition });
+    expect(end).toEqual({ events: [], lastPosition: all.lastPosition });
+    expect((await store.readAll({ streamPrefix: ticket(2) })).events).toHaveLength(1);
+    expect((await store.readAll({ types: ['TicketReceived'] })).events).toHaveLength(0);
+
+    expect(await store.headPosition()).toBe(all.lastPosition);
+    expect(await store.positionExists(all.lastPosition)).toBe(true);
+    expect(await store.positionExists(0)).toBe(true);
+  });
+});
+
+// The shared contract, each test on a fresh namespace (ESDB has no "fresh, empty database").
+describe.skipIf(!process.env.ESDB_URL)('EventStoreDB store (live server, shared contract)', () => {
+  eventStoreContract('eventstoredb', async () => {
+    const store = createEventStoreDbStore({
+      connectionString: process.env.ESDB_URL!,
+      namespace: `tf-contract-${randomUUID().slice(0, 8)}-`,
+    });
+    return { store, dispose: () => store.close() };
+  });
+});
