@@ -12,9 +12,6 @@ export function lbfgs(
   const n = x0.length;
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
-  let evals = 0;
-  const f0 = f;
-  f = (a, b) => { evals++; return f0(a, b); };
   let loss = f(x, g);
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
@@ -87,7 +84,6 @@ export function lbfgs(
     loss = lossNew;
     if (improvement < tol) break;
   }
-  if (process.env.LBFGS_DEBUG) console.log("lbfgs iters", iter, "evals", evals, "loss", loss);
   return { x, loss, iterations: iter };
 }
 
@@ -230,13 +226,14 @@ export function trainDenseLogistic(
   ys: number[],
   classes: number,
   l2: number,
+  balanced = false,
 ): { weights: number[][]; bias: number[] } {
   const sparse = xs.map((row) => ({
     idx: Int32Array.from(row.map((_, i) => i)),
     val: Float32Array.from(row),
   }));
   const dim = xs[0]?.length ?? 0;
-  const m = trainLogistic(sparse, ys, classes, dim, { l2, maxIter: 500, balanced: false });
+  const m = trainLogistic(sparse, ys, classes, dim, { l2, maxIter: 500, balanced });
   const weights = Array.from({ length: classes }, (_, k) =>
     Array.from({ length: dim }, (_, f) => m.weights[f * classes + k]!),
   );

@@ -67,7 +67,9 @@ export class Vectorizer {
 
   /** The name of feature `i`, for explanations. */
   featureName(i: number): string {
-    return i < this.words.length ? this.words[i]! : `"${this.chars[i - this.words.length]!.trim()}"`;
+    return i < this.words.length
+      ? this.words[i]!
+      : `"${this.chars[i - this.words.length]!.trim()}"`;
   }
 
   isWordFeature(i: number): boolean {
@@ -148,7 +150,11 @@ function count(grams: string[], index: Map<string, number>): Map<number, number>
   return counts;
 }
 
-function tfidf(counts: Map<number, number>, idf: Float32Array, weight: number): Map<number, number> {
+function tfidf(
+  counts: Map<number, number>,
+  idf: Float32Array,
+  weight: number,
+): Map<number, number> {
   const out = new Map<number, number>();
   let norm = 0;
   for (const [i, c] of counts) {

@@ -1,0 +1,158 @@
+import type { EvalResult, SystemResult } from './run.ts';
+
+export interface RunInfo {
+  data: string;
+  trainedOn?: string | undefined;
+  trainRows?: number | undefined;
+  trainSeconds?: number | undefined;
+  /** CPU time of training (user + system); differs from wall time on a busy machine. */
+  trainCpuSeconds?: number | undefined;
+  modelName: string;
+  recommendedThreshold?: number | undefined;
+}
+
+const trainTime = (info: RunInfo) =>
+  `${info.trainSeconds?.toFixed(1)} s` +
+  (info.trainCpuSeconds !== undefined ? ` wall, ${info.trainCpuSeconds.toFixed(1)} s CPU` : '');
+const f3 = (v: number) => v.toFixed(3);
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
+function summaryRow(s: SystemResult): string[] {
+  const r = s.report;
+  return [
+    s.name,
+    f3(r.accuracy),
+    f3(r.macroF1),
+    f3(r.binaryAccuracy),
+    `${f3(s.autoAnswer.precision)} / ${f3(s.autoAnswer.coverage)}`,
+    s.at95 ? `${f3(s.at95.coverage)} (≥ ${s.at95.threshold.toFixed(3)})` : 'not reached',
+  ];
+}
+
+const SUMMARY_HEAD = [
+  'system',
+  'accuracy',
+  'macro-F1',
+  'L1-vs-escalate',
+  'auto-answer precision / coverage',
+  'coverage at 95 % precision',
+];
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? pad(c, widths[i]!) : lpad(c, widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function markdownTable(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+function perClassRows(s: SystemResult): string[][] {
+  return Object.entries(s.report.perClass).map(([k, v]) => [
+    `level ${k}`,
+    f3(v.precision),
+    f3(v.recall),
+    f3(v.f1),
+    String(v.support),
+  ]);
+}
+
+function confusionRows(s: SystemResult): string[][] {
+  return s.report.confusion.map((row, i) => [`level ${i + 1}`, ...row.map(String)]);
+}
+
+const CONFUSION_HEAD = ['reference \\ predicted', 'level 1', 'level 2', 'level 3'];
+const PER_CLASS_HEAD = ['class', 'precision', 'recall', 'F1', 'support'];
+
+/** The human-readable report printed by `npm run eval`. */
+export function formatReport(result: EvalResult, info: RunInfo): string {
+  const out: string[] = [];
+  out.push(`data: ${info.data} (${result.n} tickets)`);
+  out.push(
+    info.trainedOn
+      ? `model: ${info.modelName}, trained in memory on ${info.trainedOn} (${info.trainRows} rows, ${trainTime(info)})`
+      : `model: ${info.modelName}`,
+  );
+  out.push(`auto-answer rule: predicted level 1 with confidence ≥ ${result.threshold}`);
+  out.push('');
+  out.push(table(SUMMARY_HEAD, [summaryRow(result.model), summaryRow(result.baseline)]));
+  out.push('');
+  out.push(`per class (${result.model.name}):`);
+  out.push(table(PER_CLASS_HEAD, perClassRows(result.model)));
+  out.push('');
+  out.push('confusion matrix (rows: reference level, columns: predicted level):');
+  out.push(table(CONFUSION_HEAD, confusionRows(result.model)));
+  out.push('');
+  out.push(
+    `classify latency: mean ${result.latency.meanMs.toFixed(2)} ms, p95 ${result.latency.p95Ms.toFixed(2)} ms per ticket`,
+  );
+  if (info.recommendedThreshold !== undefined) {
+    out.push(
+      `threshold for 95 % auto-answer precision on the training data's out-of-fold scores: ${info.recommendedThreshold}`,
+    );
+  }
+  if (result.answers) {
+    const a = result.answers;
+    out.push('');
+    out.push(
+      `reference answers: ${a.rows} tickets, grounded drafts for ${a.drafted} (the others count as empty)`,
+    );
+    out.push(`  all rows:     ROUGE-L ${f3(a.rougeL)}  BLEU ${f3(a.bleu)}`);
+    out.push(`  drafted rows: ROUGE-L ${f3(a.rougeLDrafted)}  BLEU ${f3(a.bleuDrafted)}`);
+  }
+  return out.join('\n');
+}
+
+/** One data set's section of docs/evaluation.md. */
+export function markdownSection(title: string, result: EvalResult, info: RunInfo): string {
+  const out: string[] = [];
+  out.push(`## ${title}`, '');
+  out.push(
+    `Data \`${info.data}\` (${result.n} tickets); ${info.trainedOn ? `trained on \`${info.trainedOn}\` (${info.trainRows} rows) in ${trainTime(info)}` : 'shipped model'}; model \`${info.modelName}\`. Auto-answer rule: predicted level 1 with confidence ≥ ${result.threshold}.`,
+    '',
+  );
+  out.push(
+    markdownTable(SUMMARY_HEAD, [summaryRow(result.model), summaryRow(result.baseline)]),
+    '',
+  );
+  out.push(
+    'Per class (local model):',
+    '',
+    markdownTable(PER_CLASS_HEAD, perClassRows(result.model)),
+    '',
+  );
+  out.push('Confusion matrix (rows: reference level, columns: predicted level):', '');
+  out.push(markdownTable(CONFUSION_HEAD, confusionRows(result.model)), '');
+  out.push(
+    `Classify latency through the \`LanguageModel\` port: mean ${result.latency.meanMs.toFixed(2)} ms, p95 ${result.latency.p95Ms.toFixed(2)} ms.`,
+  );
+  if (info.recommendedThreshold !== undefined) {
+    out.push(
+      `The training data's out-of-fold scores put the 95 %-precision threshold at ${info.recommendedThreshold}.`,
+    );
+  }
+  if (result.answers) {
+    const a = result.answers;
+    out.push(
+      '',
+      `Reference answers: ${a.rows} tickets; the local model drafted a grounded answer from \`kb/\` for ${a.drafted} of them and refused the rest (an empty answer in the "all rows" figures).`,
+      '',
+      markdownTable(
+        ['rows', 'ROUGE-L', 'BLEU-4'],
+        [
+          ['all rows', f3(a.rougeL), f3(a.bleu)],
+          ['drafted rows only', f3(a.rougeLDrafted), f3(a.bleuDrafted)],
+        ],
+      ),
+    );
+  }
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,477 @@
+import { createHash } from 'node:crypto';
+import { NeighbourIndex, type Neighbour } from './knn.ts';
+import {
+  denseLogits,
+  logisticLogits,
+  softmax,
+  trainDenseLogistic,
+  trainLogistic,
+  type LogisticModel,
+} from './logreg.ts';
+import { naiveBayesLevels, trainNaiveBayes, type NaiveBayesModel } from './nb.ts';
+import { normalizeText, ticketToText } from './text.ts';
+import {
+  Vectorizer,
+  defaultVectorizerOptions,
+  type SparseVector,
+  type VectorizerOptions,
+  type VectorizerState,
+} from './vectorizer.ts';
+
+export const LEVELS = [1, 2, 3] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** One labelled training example. */
+export interface TrainingRow {
+  subject?: string | undefined;
+  description: string;
+  level: Level;
+  category?: string | undefined;
+  /**
+   * A finer label inside the level (e.g. the assignment group). When absent the category is used
+   * within its level. Only seen in training, through the naive-Bayes head.
+   */
+  group?: string | undefined;
+}
+
+export interface TrainOptions {
+  vectorizer: Partial<VectorizerOptions>;
+  /** L2 penalty of the level head. */
+  l2: number;
+  /** L2 penalty of the stacking layer. */
+  stackL2: number;
+  maxIter: number;
+  /** Folds for the out-of-fold scores the stacking/calibration layer is fitted on. */
+  folds: number;
+  /** Weight the levels equally in the stacking layer (favours macro-F1 over accuracy). */
+  stackBalanced: boolean;
+  /** Features in more than this share of the training tickets are ignored by the neighbour search. */
+  knnMaxDf: number;
+  /** Neighbours consulted for the near-duplicate features. */
+  neighbours: number;
+  /** Fine labels (group, else category, within a level) seen fewer times are merged per level. */
+  minGroupCount: number;
+  /** Additive smoothing of the naive-Bayes head; 0 disables the head. */
+  nbAlpha: number;
+  /** Categories seen fewer times than this are folded into "general". */
+  minCategoryCount: number;
+  /** Progress messages (training is a few seconds per fold). */
+  log?: ((message: string) => void) | undefined;
+}
+
+export const defaultTrainOptions: TrainOptions = {
+  vectorizer: {},
+  l2: 1e-4,
+  stackL2: 1e-3,
+  stackBalanced: true,
+  maxIter: 100,
+  folds: 4,
+  neighbours: 10,
+  knnMaxDf: 0.2,
+  minCategoryCount: 3,
+  minGroupCount: 30,
+  nbAlpha: 0.01,
+};
+
+export interface Prediction {
+  level: Level;
+  /** Calibrated probability of each level (index 0 = level 1). */
+  probabilities: [number, number, number];
+  /** Probability that `level` is right. */
+  confidence: number;
+  category?: { name: string; probability: number } | undefined;
+  /** The terms that pushed the decision most towards `level`. */
+  topTerms: string[];
+  /** The most similar training ticket, if any. */
+  nearest?: { similarity: number; level: Level } | undefined;
+}
+
+const FORMAT = 'ticketflow-local-classifier';
+const FORMAT_VERSION = 1;
+
+/** The model file's JSON. Arrays of floats are little-endian Float32 in base64. */
+export interface ClassifierFile {
+  format: typeof FORMAT;
+  formatVersion: number;
+  version: string;
+  trainedAt: string;
+  trainingRows: number;
+  classCounts: number[];
+  options: Omit<TrainOptions, 'log'>;
+  vectorizer: Omit<VectorizerState, 'idf'> & { idf: string };
+  level: { weights: string; bias: number[] };
+  stack: { weights: number[][]; bias: number[] };
+  nb?: { labels: string[]; labelLevel: number[]; logPrior: number[]; logTheta: string } | undefined;
+  category?: { names: string[]; weights: string; bias: number[] } | undefined;
+  /** Normalised training texts and their levels: the near-duplicate memory. */
+  memory: { texts: string[]; levels: number[] };
+  /** Cross-validated figures measured while training, for the record. */
+  crossValidation?: { accuracy: number; folds: number } | undefined;
+  /**
+   * The lowest L1 confidence at which auto-answers were at least 95 % right on the training
+   * data's out-of-fold scores (a recommendation for AUTO_ANSWER_THRESHOLD), if reached.
+   */
+  autoAnswer95?: number | undefined;
+}
+
+export class LocalClassifier {
+  private readonly index: NeighbourIndex;
+  private readonly memoryVectors: SparseVector[];
+
+  private constructor(
+    readonly file: ClassifierFile,
+    readonly vectorizer: Vectorizer,
+    private readonly levelHead: LogisticModel,
+    private readonly categoryHead: LogisticModel | undefined,
+    private readonly nbHead: NaiveBayesModel | undefined,
+  ) {
+    this.memoryVectors = file.memory.texts.map((t) => vectorizer.transform(t));
+    this.index = new NeighbourIndex(
+      this.memoryVectors,
+      vectorizer.dimension,
+      file.options.knnMaxDf ?? 1,
+    );
+  }
+
+  get version(): string {
+    return this.file.version;
+  }
+
+  static fromFile(file: ClassifierFile): LocalClassifier {
+    if (file.format !== FORMAT || file.formatVersion !== FORMAT_VERSION) {
+      throw new Error(`not a ${FORMAT} v${FORMAT_VERSION} file`);
+    }
+    const vectorizer = new Vectorizer({
+      ...file.vectorizer,
+      idf: Array.from(decode(file.vectorizer.idf)),
+    });
+    const dimension = vectorizer.dimension;
+    const levelHead: LogisticModel = {
+      classes: 3,
+      dimension,
+      weights: decode(file.level.weights),
+      bias: Float32Array.from(file.level.bias),
+    };
+    const categoryHead = file.category
+      ? {
+          classes: file.category.names.length,
+          dimension,
+          weights: decode(file.category.weights),
+          bias: Float32Array.from(file.category.bias),
+        }
+      : undefined;
+    const nbHead = file.nb
+      ? {
+          labelLevel: file.nb.labelLevel,
+          logPrior: Float32Array.from(file.nb.logPrior),
+          logTheta: decode(file.nb.logTheta),
+        }
+      : undefined;
+    return new LocalClassifier(file, vectorizer, levelHead, categoryHead, nbHead);
+  }
+
+  static train(rows: TrainingRow[], options: Partial<TrainOptions> = {}): LocalClassifier {
+    const o: TrainOptions = { ...defaultTrainOptions, ...options };
+    const log = o.log ?? (() => {});
+    if (rows.length < 6) throw new Error('need at least 6 training rows');
+    const texts = rows.map((r) => normalizeText(ticketToText(r.subject, r.description)));
+    const rawKeys = rows.map((r) => ticketToText(r.subject, r.description).trim().toLowerCase());
+    const ys = rows.map((r) => r.level - 1);
+    const vectorizer = Vectorizer.fit(texts, { ...defaultVectorizerOptions, ...o.vectorizer });
+    const xs = texts.map((t) => vectorizer.transform(t));
+    const dim = vectorizer.dimension;
+    const lrOptions = { l2: o.l2, maxIter: o.maxIter, balanced: true };
+    log(`${rows.length} rows, ${dim} features`);
+
+    // Out-of-fold level scores: what the final head would say about tickets it has not seen.
+    const folds = Math.max(2, Math.min(o.folds, rows.length));
+    const foldOf = rawKeys.map((k) => hashFold(k, folds));
+    const fineNames = rows.map((r) => {
+      const g = r.group ?? r.category;
+      return g ? `${r.level}:${g}` : `${r.level}:*`;
+    });
+    const fineCounts = new Map<string, number>();
+    for (const g of fineNames) fineCounts.set(g, (fineCounts.get(g) ?? 0) + 1);
+    const fineKey = fineNames.map((g, i) =>
+      (fineCounts.get(g) ?? 0) >= o.minGroupCount ? g : `${rows[i]!.level}:*`,
+    );
+    const labels = [...new Set(fineKey)].sort();
+    const fine = fineKey.map((g) => labels.indexOf(g));
+    const labelLevel = labels.map((l) => Number(l.split(':')[0]) - 1);
+    const useNb = o.nbAlpha > 0;
+    const oofNb: number[][] = new Array(rows.length);
+    const oof: number[][] = new Array(rows.length);
+    const foldModels: LogisticModel[] = [];
+    for (let f = 0; f < folds; f++) {
+      const train = xs.map((_, i) => i).filter((i) => foldOf[i] !== f);
+      const held = xs.map((_, i) => i).filter((i) => foldOf[i] === f);
+      if (held.length === 0 || train.length === 0) continue;
+      const m = trainLogistic(
+        train.map((i) => xs[i]!),
+        train.map((i) => ys[i]!),
+        3,
+        dim,
+        lrOptions,
+      );
+      foldModels.push(m);
+      for (const i of held) oof[i] = Array.from(logisticLogits(m, xs[i]!));
+      if (useNb) {
+        const nb = trainNaiveBayes(
+          train.map((i) => xs[i]!),
+          train.map((i) => fine[i]!),
+          labelLevel,
+          dim,
+          o.nbAlpha,
+        );
+        for (const i of held) oofNb[i] = naiveBayesLevels(nb, xs[i]!);
+      }
+      log(`fold ${f + 1}/${folds} done`);
+    }
+    // The level head is the average of the fold models: its scores on new tickets are
+    // distributed like the out-of-fold scores the stacking layer is fitted on.
+    const levelHead = averageModels(foldModels);
+    const nbHead = useNb ? trainNaiveBayes(xs, fine, labelLevel, dim, o.nbAlpha) : undefined;
+
+    // Near-duplicate memory: each training ticket's neighbours, never itself or a verbatim copy.
+    const index = new NeighbourIndex(xs, dim, o.knnMaxDf);
+    const stackX: number[][] = [];
+    let oofCorrect = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const logits = oof[i] ?? Array.from(logisticLogits(levelHead, xs[i]!));
+      const nb = index.query(xs[i]!, o.neighbours, (d) => d === i || rawKeys[d] === rawKeys[i]);
+      const p = softmax(logits);
+      if (argmax(p) === ys[i]) oofCorrect++;
+      const pNb = useNb ? (oofNb[i] ?? naiveBayesLevels(nbHead!, xs[i]!)) : undefined;
+      stackX.push(stackFeatures(p, nb, (d) => ys[d]!, pNb));
+    }
+    const stack = trainDenseLogistic(stackX, ys, 3, o.stackL2, o.stackBalanced);
+    let stackCorrect = 0;
+    const l1Scores: Array<{ p: number; right: boolean }> = [];
+    stackX.forEach((x, i) => {
+      const probs = softmax(denseLogits(stack, x));
+      const k = argmax(probs);
+      if (k === ys[i]) stackCorrect++;
+      if (k === 0) l1Scores.push({ p: probs[0]!, right: ys[i] === 0 });
+    });
+    log(
+      `out-of-fold accuracy: linear ${(oofCorrect / rows.length).toFixed(3)}, ` +
+        `stacked (in-sample) ${(stackCorrect / rows.length).toFixed(3)}`,
+    );
+
+    // Optional category head, on the rows that have a category.
+    let category: ClassifierFile['category'];
+    let categoryHead: LogisticModel | undefined;
+    const counts = new Map<string, number>();
+    for (const r of rows) if (r.category) counts.set(r.category, (counts.get(r.category) ?? 0) + 1);
+    const names = [...counts.entries()]
+      .filter(([, n]) => n >= o.minCategoryCount)
+      .map(([c]) => c)
+      .sort();
+    if (names.length >= 2) {
+      const withCat = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.category);
+      const catIndex = (c: string) => (names.includes(c) ? names.indexOf(c) : -1);
+      const usable = withCat.filter(({ r }) => catIndex(r.category!) >= 0);
+      categoryHead = trainLogistic(
+        usable.map(({ i }) => xs[i]!),
+        usable.map(({ r }) => catIndex(r.category!)),
+        names.length,
+        dim,
+        { l2: o.l2, maxIter: o.maxIter, balanced: false },
+      );
+      category = {
+        names,
+        weights: encode(categoryHead.weights),
+        bias: Array.from(categoryHead.bias),
+      };
+      log(`category head: ${names.length} categories`);
+    }
+
+    const { log: _log, ...storedOptions } = o;
+    void _log;
+    const state = vectorizer.toState();
+    const file: ClassifierFile = {
+      format: FORMAT,
+      formatVersion: FORMAT_VERSION,
+      version: '',
+      trainedAt: new Date().toISOString(),
+      trainingRows: rows.length,
+      classCounts: [0, 1, 2].map((k) => ys.filter((y) => y === k).length),
+      options: storedOptions,
+      vectorizer: {
+        options: state.options,
+        words: state.words,
+        chars: state.chars,
+        idf: encode(vectorizer.idf),
+      },
+      level: { weights: encode(levelHead.weights), bias: Array.from(levelHead.bias) },
+      stack,
+      nb: nbHead
+        ? {
+            labels,
+            labelLevel,
+            logPrior: Array.from(nbHead.logPrior),
+            logTheta: encode(nbHead.logTheta),
+          }
+        : undefined,
+      category,
+      memory: { texts, levels: rows.map((r) => r.level) },
+      crossValidation: { accuracy: oofCorrect / rows.length, folds },
+      autoAnswer95: thresholdForPrecision(l1Scores, 0.95),
+    };
+    const digest = createHash('sha256')
+      .update(file.level.weights)
+      .update(JSON.stringify(file.stack))
+      .digest('hex')
+      .slice(0, 10);
+    file.version = `tfidf-lr-knn-v1-${digest}`;
+    return new LocalClassifier(file, vectorizer, levelHead, categoryHead, nbHead);
+  }
+
+  predict(subject: string | undefined, description: string): Prediction {
+    const text = normalizeText(ticketToText(subject, description));
+    const x = this.vectorizer.transform(text);
+    const logits = logisticLogits(this.levelHead, x);
+    const p = softmax(logits);
+    const levels = this.file.memory.levels;
+    const nb = this.index.query(x, this.file.options.neighbours);
+    const probs = softmax(
+      denseLogits(
+        this.file.stack,
+        stackFeatures(
+          p,
+          nb,
+          (d) => levels[d]! - 1,
+          this.nbHead ? naiveBayesLevels(this.nbHead, x) : undefined,
+        ),
+      ),
+    );
+    const k = argmax(probs);
+    const level = LEVELS[k]!;
+
+    // Explanation: the features contributing most to the chosen level against the others.
+    const K = 3;
+    const contributions: Array<{ f: number; c: number }> = [];
+    for (let j = 0; j < x.idx.length; j++) {
+      const f = x.idx[j]!;
+      const w = this.levelHead.weights;
+      const others = (w[f * K]! + w[f * K + 1]! + w[f * K + 2]! - w[f * K + k]!) / 2;
+      contributions.push({ f, c: x.val[j]! * (w[f * K + k]! - others) });
+    }
+    contributions.sort((a, b) => b.c - a.c);
+    const topTerms: string[] = [];
+    const readable = contributions.filter(
+      ({ f, c }) =>
+        c > 0 && this.vectorizer.isWordFeature(f) && isInformative(this.vectorizer.featureName(f)),
+    );
+    const fallback = contributions.filter(({ f, c }) => c > 0 && !this.vectorizer.isWordFeature(f));
+    for (const { f } of [...readable, ...fallback]) {
+      if (topTerms.length >= 5) break;
+      const name = this.vectorizer.featureName(f);
+      if (!topTerms.includes(name)) topTerms.push(name);
+    }
+
+    let category: Prediction['category'];
+    if (this.categoryHead && this.file.category) {
+      const cp = softmax(logisticLogits(this.categoryHead, x));
+      const c = argmax(cp);
+      category = { name: this.file.category.names[c]!, probability: cp[c]! };
+    }
+    const top = nb[0];
+    return {
+      level,
+      probabilities: [probs[0]!, probs[1]!, probs[2]!],
+      confidence: probs[k]!,
+      category,
+      topTerms,
+      nearest: top ? { similarity: top.similarity, level: levels[top.doc] as Level } : undefined,
+    };
+  }
+}
+
+/**
+ * The stacking layer's inputs: the linear head's log-probabilities and, per level, a
+ * similarity-weighted vote of the nearest training tickets and the best similarity.
+ */
+export function stackFeatures(
+  linearProbs: number[],
+  neighbours: Neighbour[],
+  labelOf: (doc: number) => number,
+  naiveBayesProbs?: number[],
+): number[] {
+  const vote = [0, 0, 0];
+  const best = [0, 0, 0];
+  let total = 0;
+  for (const n of neighbours) {
+    const y = labelOf(n.doc);
+    const w = n.similarity ** 4;
+    vote[y]! += w;
+    total += w;
+    best[y] = Math.max(best[y]!, n.similarity);
+  }
+  const feats: number[] = linearProbs.map((p) => Math.log(Math.max(p, 1e-6)));
+  for (let k = 0; k < 3; k++) feats.push(total > 0 ? vote[k]! / total : 1 / 3);
+  for (let k = 0; k < 3; k++) feats.push(best[k]!);
+  for (let k = 0; k < 3; k++) feats.push(best[k]! ** 8);
+  if (naiveBayesProbs) for (const p of naiveBayesProbs) feats.push(Math.log(Math.max(p, 1e-6)));
+  return feats;
+}
+
+/** The lowest threshold whose answered set (score >= threshold) is at least `precision` right. */
+export function thresholdForPrecision(
+  scores: Array<{ p: number; right: boolean }>,
+  precision: number,
+): number | undefined {
+  const sorted = [...scores].sort((a, b) => b.p - a.p);
+  let right = 0;
+  let best: number | undefined;
+  sorted.forEach((s, i) => {
+    if (s.right) right++;
+    const next = sorted[i + 1];
+    // Only cut between distinct scores, and ignore the noisy first few.
+    if (i >= 19 && (!next || next.p < s.p) && right / (i + 1) >= precision) best = s.p;
+  });
+  return best === undefined ? undefined : Math.round(best * 1000) / 1000;
+}
+
+function averageModels(models: LogisticModel[]): LogisticModel {
+  const first = models[0]!;
+  const weights = new Float32Array(first.weights.length);
+  const bias = new Float32Array(first.bias.length);
+  for (const m of models) {
+    for (let i = 0; i < weights.length; i++) weights[i]! += m.weights[i]! / models.length;
+    for (let i = 0; i < bias.length; i++) bias[i]! += m.bias[i]! / models.length;
+  }
+  return { classes: first.classes, dimension: first.dimension, weights, bias };
+}
+
+const FUNCTION_WORDS = new Set(
+  'a an the i my me we our you your it is are was be to of in on at for and or not no can t s do does this that with from please hi hello'.split(
+    ' ',
+  ),
+);
+
+/** A word feature worth showing in an explanation: not only function words or shape tokens. */
+function isInformative(term: string): boolean {
+  return term.split(' ').some((w) => w.length > 1 && !FUNCTION_WORDS.has(w) && !/^[#_]+$/.test(w));
+}
+
+function argmax(xs: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[best]!) best = i;
+  return best;
+}
+
+function hashFold(key: string, folds: number): number {
+  return createHash('md5').update(key).digest().readUInt32LE(0) % folds;
+}
+
+export function encode(values: Float32Array): string {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+}
+
+export function decode(base64: string): Float32Array {
+  const buf = Buffer.from(base64, 'base64');
+  const out = new Float32Array(buf.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4);
+  return out;
+}

@@ -1,0 +1,34 @@
+/**
+ * The embedded local model: a trained classifier (TF-IDF + logistic regression + near-duplicate
+ * memory, stacked and calibrated) and an extractive drafter over knowledge-base articles.
+ * See docs/local-model.md.
+ */
+export {
+  CLASSIFY_PROMPT_VERSION,
+  DEFAULT_MODEL_PATH,
+  createLocalModel,
+  lexicalRelevance,
+  loadClassifier,
+  type LocalModel,
+  type LocalModelOptions,
+} from './model.ts';
+export {
+  LEVELS,
+  LocalClassifier,
+  defaultTrainOptions,
+  type ClassifierFile,
+  type Level,
+  type Prediction,
+  type TrainOptions,
+  type TrainingRow,
+} from './classifier.ts';
+export {
+  readTrainingFile,
+  saveClassifier,
+  toTrainingRow,
+  trainFromRows,
+  type RawTrainingRow,
+  type TrainFromRowsOptions,
+} from './train.ts';
+export { DRAFT_PROMPT_VERSION, DRAFT_TEMPLATE, DRAFT_TEMPLATE_HASH } from './draft.ts';
+export { normalizeText, ticketToText } from './text.ts';
