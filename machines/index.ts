@@ -2,10 +2,16 @@ export {
   ticketMachine,
   canAutoAnswer,
   escalationFor,
+  agentStates,
   type TicketContext,
   type ClassifyInput,
 } from './ticket.machine.ts';
-export { toMachineEvent, type TicketMachineEvent, type EventMeta } from './ticket.events.ts';
+export {
+  toMachineEvent,
+  NotATicketEventError,
+  type TicketMachineEvent,
+  type EventMeta,
+} from './ticket.events.ts';
 export {
   foldTicket,
   applyEvent,

@@ -16,13 +16,46 @@ type DomainEvent<T extends EventType> = { type: T; data: EventData<T>; meta: Eve
 export type TicketMachineEvent =
   | DomainEvent<'TicketReceived'>
   | DomainEvent<'ClassificationStarted'>
-  | { type: 'xstate.done.actor.classifyTicket'; output: EventData<'TicketClassified'>; meta: EventMeta }
-  | { type: 'xstate.error.actor.classifyTicket'; error: EventData<'ClassificationFailed'>; meta: EventMeta }
+  | {
+      type: 'xstate.done.actor.classifyTicket';
+      output: EventData<'TicketClassified'>;
+      meta: EventMeta;
+    }
+  | {
+      type: 'xstate.error.actor.classifyTicket';
+      error: EventData<'ClassificationFailed'>;
+      meta: EventMeta;
+    }
   | DomainEvent<'AnswerDraftStarted'>
   | { type: 'xstate.done.actor.draftAnswer'; output: EventData<'AnswerDrafted'>; meta: EventMeta }
-  | { type: 'xstate.error.actor.draftAnswer'; error: EventData<'AnswerDraftFailed'>; meta: EventMeta }
+  | {
+      type: 'xstate.error.actor.draftAnswer';
+      error: EventData<'AnswerDraftFailed'>;
+      meta: EventMeta;
+    }
   | DomainEvent<'TicketEscalated'>
-  | DomainEvent<'TicketClosed'>;
+  | DomainEvent<'TicketClosed'>
+  | DomainEvent<'AnswerRejected'>
+  | DomainEvent<'TicketClaimed'>
+  | DomainEvent<'TicketAssigned'>
+  | DomainEvent<'TicketReleased'>
+  | DomainEvent<'WorkStarted'>
+  | DomainEvent<'AgentReplied'>
+  | DomainEvent<'InternalNoteAdded'>
+  | DomainEvent<'TicketPutOnHold'>
+  | DomainEvent<'RequesterReplied'>
+  | DomainEvent<'TicketResolved'>
+  | DomainEvent<'TicketReopened'>
+  | DomainEvent<'TicketRelevelled'>
+  | DomainEvent<'SlaWarning'>
+  | DomainEvent<'SlaBreached'>;
+
+export class NotATicketEventError extends Error {
+  constructor(readonly type: string) {
+    super(`${type} belongs to a user's stream, not a ticket's`);
+    this.name = 'NotATicketEventError';
+  }
+}
 
 /** Maps a stored event to the machine event it stands for. A new event type must be added here. */
 export function toMachineEvent(event: StoredEvent): TicketMachineEvent {
@@ -50,6 +83,39 @@ export function toMachineEvent(event: StoredEvent): TicketMachineEvent {
       return { type: event.type, data: event.data, meta };
     case 'TicketClosed':
       return { type: event.type, data: event.data, meta };
+    case 'AnswerRejected':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketClaimed':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketAssigned':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketReleased':
+      return { type: event.type, data: event.data, meta };
+    case 'WorkStarted':
+      return { type: event.type, data: event.data, meta };
+    case 'AgentReplied':
+      return { type: event.type, data: event.data, meta };
+    case 'InternalNoteAdded':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketPutOnHold':
+      return { type: event.type, data: event.data, meta };
+    case 'RequesterReplied':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketResolved':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketReopened':
+      return { type: event.type, data: event.data, meta };
+    case 'TicketRelevelled':
+      return { type: event.type, data: event.data, meta };
+    case 'SlaWarning':
+      return { type: event.type, data: event.data, meta };
+    case 'SlaBreached':
+      return { type: event.type, data: event.data, meta };
+    case 'UserCreated':
+    case 'RoleGranted':
+    case 'TokenIssued':
+    case 'TokenRevoked':
+      throw new NotATicketEventError(event.type);
     default: {
       const unhandled: never = event;
       throw new Error(`no machine event for ${(unhandled as StoredEvent).type}`);

@@ -1,6 +1,11 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import type { EventData, StoredEvent } from '../src/events/index.ts';
-import { ticketMachine, canAutoAnswer, escalationFor, type ClassifyInput } from './ticket.machine.ts';
+import {
+  ticketMachine,
+  canAutoAnswer,
+  escalationFor,
+  type ClassifyInput,
+} from './ticket.machine.ts';
 import { toMachineEvent, type TicketMachineEvent } from './ticket.events.ts';
 
 export type TicketSnapshot = SnapshotFrom<typeof ticketMachine>;
@@ -36,9 +41,17 @@ export function statusOf(snapshot: TicketSnapshot): string {
 }
 
 /** Applies one machine event with XState's pure `transition()`: nothing is executed. */
-export function applyEvent(state: TicketState, event: TicketMachineEvent, version: number): TicketState {
+export function applyEvent(
+  state: TicketState,
+  event: TicketMachineEvent,
+  version: number,
+): TicketState {
   if (!state.snapshot.can(event)) {
-    throw new IllegalTransitionError(statusOf(state.snapshot), event.type, allowedEvents(state.snapshot));
+    throw new IllegalTransitionError(
+      statusOf(state.snapshot),
+      event.type,
+      allowedEvents(state.snapshot),
+    );
   }
   const [snapshot, actions] = transition(ticketMachine, state.snapshot, event);
   const pendingActors = actions.flatMap((action): TicketState['pendingActors'] => {

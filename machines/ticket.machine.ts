@@ -1,9 +1,5 @@
-import { assign, fromPromise, not, setup } from 'xstate';
-import type {
-  EscalationReason,
-  EventData,
-  TicketPolicy,
-} from '../src/events/index.ts';
+import { and, assertEvent, assign, fromPromise, not, setup } from 'xstate';
+import type { EscalationReason, EventData, SlaClock, TicketPolicy } from '../src/events/index.ts';
 import type { Citation, SupportLevel } from '../src/llm/types.ts';
 import type { EventMeta, TicketMachineEvent } from './ticket.events.ts';
 
@@ -37,6 +33,18 @@ export interface TicketContext {
   draftFailure: { reason: string; message: string } | null;
   escalation: { level: SupportLevel; reason: EscalationReason; detail: string } | null;
   closed: { reason: string; at: string } | null;
+  /** The level the ticket is at now: classified, escalated, then as agents re-level it. */
+  level: SupportLevel | null;
+  /** The agent working on it (an email), from claim or assignment until release or re-level. */
+  assignee: string | null;
+  /** When an agent first answered the requester in public (reply, hold message, answer, resolution). */
+  firstResponseAt: string | null;
+  /** An agent's answer given when re-levelling down to level 1. */
+  agentAnswer: { body: string; by: string; at: string } | null;
+  resolution: { text: string; by: string; at: string; reopenUntil: string } | null;
+  reopenCount: number;
+  /** SLA warnings and breaches already recorded: each is emitted once. */
+  sla: { warned: SlaClock[]; breached: SlaClock[] };
 }
 
 /** What the classification actor receives: only the ticket's text. */
@@ -59,7 +67,23 @@ const emptyContext: TicketContext = {
   draftFailure: null,
   escalation: null,
   closed: null,
+  level: null,
+  assignee: null,
+  firstResponseAt: null,
+  agentAnswer: null,
+  resolution: null,
+  reopenCount: 0,
+  sla: { warned: [], breached: [] },
 };
+
+/** States in which agents work the ticket and its SLA clocks may run. */
+export const agentStates = [
+  'escalated',
+  'assigned',
+  'in_progress',
+  'waiting_on_requester',
+  'reopened',
+] as const;
 
 /** True when the ticket may be answered without a person: level 1, confident, drafting not failed. */
 export function canAutoAnswer(context: TicketContext): boolean {
@@ -123,6 +147,117 @@ export const ticketMachine = setup({
   },
   guards: {
     canAutoAnswer: ({ context }) => canAutoAnswer(context),
+    /** Reopening is allowed until the time recorded when the ticket was resolved. */
+    withinReopenWindow: ({ context, event }) =>
+      event.type === 'TicketReopened' &&
+      context.resolution !== null &&
+      event.meta.at <= context.resolution.reopenUntil,
+    /** Only tickets closed after a resolution can be reopened (not accepted answers, not withdrawn). */
+    closedAfterResolution: ({ context }) =>
+      context.closed !== null && ['resolved', 'auto_close'].includes(context.closed.reason),
+    isAnotherAgent: ({ context, event }) =>
+      event.type === 'TicketAssigned' && event.data.agent !== context.assignee,
+    isAssignee: ({ context, event }) =>
+      event.type === 'TicketReleased' && event.data.agent === context.assignee,
+    relevelToQueue: ({ context, event }) =>
+      event.type === 'TicketRelevelled' &&
+      event.data.from === context.level &&
+      event.data.to !== event.data.from &&
+      event.data.to !== 1,
+    relevelToOneWithAnswer: ({ context, event }) =>
+      event.type === 'TicketRelevelled' &&
+      event.data.from === context.level &&
+      event.data.to === 1 &&
+      event.data.from !== 1 &&
+      (event.data.answer ?? '').trim() !== '',
+    slaNotYetWarned: ({ context, event }) =>
+      event.type === 'SlaWarning' &&
+      !context.sla.warned.includes(event.data.clock) &&
+      !context.sla.breached.includes(event.data.clock),
+    slaNotYetBreached: ({ context, event }) =>
+      event.type === 'SlaBreached' && !context.sla.breached.includes(event.data.clock),
+  },
+  actions: {
+    touch: assign({ updatedAt: ({ event }) => atOf(event) }),
+    respond: assign({
+      firstResponseAt: ({ context, event }) => context.firstResponseAt ?? atOf(event),
+      updatedAt: ({ event }) => atOf(event),
+    }),
+    claim: assign(({ event }) => {
+      assertEvent(event, 'TicketClaimed');
+      return { assignee: event.data.agent, updatedAt: event.meta.at };
+    }),
+    assignAgent: assign(({ event }) => {
+      assertEvent(event, 'TicketAssigned');
+      return { assignee: event.data.agent, updatedAt: event.meta.at };
+    }),
+    release: assign(({ event }) => {
+      assertEvent(event, 'TicketReleased');
+      return { assignee: null, updatedAt: event.meta.at };
+    }),
+    resolve: assign(({ context, event }) => {
+      assertEvent(event, 'TicketResolved');
+      return {
+        resolution: {
+          text: event.data.resolution,
+          by: event.meta.actorId,
+          at: event.meta.at,
+          reopenUntil: event.data.reopenUntil,
+        },
+        firstResponseAt: context.firstResponseAt ?? event.meta.at,
+        updatedAt: event.meta.at,
+      };
+    }),
+    reopen: assign(({ context, event }) => {
+      assertEvent(event, 'TicketReopened');
+      return {
+        resolution: null,
+        closed: null,
+        reopenCount: context.reopenCount + 1,
+        updatedAt: event.meta.at,
+      };
+    }),
+    relevel: assign(({ context, event }) => {
+      assertEvent(event, 'TicketRelevelled');
+      const toOne = event.data.to === 1;
+      return {
+        level: event.data.to,
+        // A new level is a new queue: whoever held the ticket lets it go.
+        assignee: null,
+        agentAnswer: toOne
+          ? { body: event.data.answer ?? '', by: event.meta.actorId, at: event.meta.at }
+          : context.agentAnswer,
+        firstResponseAt: toOne
+          ? (context.firstResponseAt ?? event.meta.at)
+          : context.firstResponseAt,
+        updatedAt: event.meta.at,
+      };
+    }),
+    close: assign(({ event }) => {
+      assertEvent(event, 'TicketClosed');
+      return { closed: { reason: event.data.reason, at: event.meta.at }, updatedAt: event.meta.at };
+    }),
+    rejectAnswer: assign(({ context, event }) => {
+      assertEvent(event, 'AnswerRejected');
+      const level = context.level ?? 1;
+      const comment = event.data.comment ? `: ${event.data.comment}` : '';
+      return {
+        escalation: {
+          level,
+          reason: 'manual' as const,
+          detail: `the requester said the answer did not help${comment}`.slice(0, 500),
+        },
+        updatedAt: event.meta.at,
+      };
+    }),
+    slaWarned: assign(({ context, event }) => {
+      assertEvent(event, 'SlaWarning');
+      return { sla: { ...context.sla, warned: [...context.sla.warned, event.data.clock] } };
+    }),
+    slaBreached: assign(({ context, event }) => {
+      assertEvent(event, 'SlaBreached');
+      return { sla: { ...context.sla, breached: [...context.sla.breached, event.data.clock] } };
+    }),
   },
 }).createMachine({
   id: 'ticket',
@@ -172,6 +307,7 @@ export const ticketMachine = setup({
               rationale: event.output.rationale,
               model: event.output.model,
             },
+            level: event.output.level,
             updatedAt: atOf(event),
           })),
         },
@@ -194,7 +330,11 @@ export const ticketMachine = setup({
         TicketEscalated: {
           guard: not('canAutoAnswer'),
           target: 'escalated',
-          actions: assign(({ event }) => ({ escalation: event.data, updatedAt: event.meta.at })),
+          actions: assign(({ event }) => ({
+            escalation: event.data,
+            level: event.data.level,
+            updatedAt: event.meta.at,
+          })),
         },
       },
     },
@@ -229,27 +369,104 @@ export const ticketMachine = setup({
     },
     answered: {
       on: {
-        TicketClosed: {
-          target: 'closed',
-          actions: assign(({ event }) => ({
-            closed: { reason: event.data.reason, at: event.meta.at },
-            updatedAt: event.meta.at,
-          })),
-        },
+        TicketClosed: { target: 'closed', actions: 'close' },
+        AnswerRejected: { target: 'escalated', actions: 'rejectAnswer' },
       },
     },
+    // In the queue of its level, nobody working on it.
     escalated: {
       on: {
-        TicketClosed: {
-          target: 'closed',
-          actions: assign(({ event }) => ({
-            closed: { reason: event.data.reason, at: event.meta.at },
-            updatedAt: event.meta.at,
-          })),
+        TicketClaimed: { target: 'assigned', actions: 'claim' },
+        TicketAssigned: { target: 'assigned', guard: 'isAnotherAgent', actions: 'assignAgent' },
+        TicketRelevelled: [
+          { guard: 'relevelToQueue', actions: 'relevel' },
+          { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
+        ],
+        TicketClosed: { target: 'closed', actions: 'close' },
+        InternalNoteAdded: { actions: 'touch' },
+        RequesterReplied: { actions: 'touch' },
+        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
+        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+      },
+    },
+    // An agent holds it (claimed or assigned) and has not started.
+    assigned: {
+      on: {
+        WorkStarted: { target: 'in_progress', actions: 'touch' },
+        AgentReplied: { target: 'in_progress', actions: 'respond' },
+        TicketAssigned: { guard: 'isAnotherAgent', actions: 'assignAgent' },
+        TicketReleased: { target: 'escalated', guard: 'isAssignee', actions: 'release' },
+        TicketRelevelled: [
+          { target: 'escalated', guard: 'relevelToQueue', actions: 'relevel' },
+          { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
+        ],
+        InternalNoteAdded: { actions: 'touch' },
+        RequesterReplied: { actions: 'touch' },
+        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
+        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+      },
+    },
+    in_progress: {
+      on: {
+        AgentReplied: { actions: 'respond' },
+        TicketPutOnHold: { target: 'waiting_on_requester', actions: 'respond' },
+        TicketResolved: { target: 'resolved', actions: 'resolve' },
+        TicketAssigned: { guard: 'isAnotherAgent', actions: 'assignAgent' },
+        TicketReleased: { target: 'escalated', guard: 'isAssignee', actions: 'release' },
+        TicketRelevelled: [
+          { target: 'escalated', guard: 'relevelToQueue', actions: 'relevel' },
+          { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
+        ],
+        InternalNoteAdded: { actions: 'touch' },
+        RequesterReplied: { actions: 'touch' },
+        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
+        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+      },
+    },
+    // On hold: every SLA clock is paused until the requester answers (or the agent resumes).
+    waiting_on_requester: {
+      on: {
+        RequesterReplied: { target: 'in_progress', actions: 'touch' },
+        WorkStarted: { target: 'in_progress', actions: 'touch' },
+        AgentReplied: { actions: 'respond' },
+        TicketResolved: { target: 'resolved', actions: 'resolve' },
+        TicketAssigned: { guard: 'isAnotherAgent', actions: 'assignAgent' },
+        InternalNoteAdded: { actions: 'touch' },
+      },
+    },
+    resolved: {
+      on: {
+        TicketReopened: { target: 'reopened', guard: 'withinReopenWindow', actions: 'reopen' },
+        TicketClosed: { target: 'closed', actions: 'close' },
+        InternalNoteAdded: { actions: 'touch' },
+      },
+    },
+    // Back with the agent who resolved it (the assignee is kept), who picks it up again.
+    reopened: {
+      on: {
+        WorkStarted: { target: 'in_progress', actions: 'touch' },
+        AgentReplied: { target: 'in_progress', actions: 'respond' },
+        TicketAssigned: { target: 'assigned', guard: 'isAnotherAgent', actions: 'assignAgent' },
+        TicketReleased: { target: 'escalated', guard: 'isAssignee', actions: 'release' },
+        TicketRelevelled: [
+          { target: 'escalated', guard: 'relevelToQueue', actions: 'relevel' },
+          { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
+        ],
+        InternalNoteAdded: { actions: 'touch' },
+        RequesterReplied: { actions: 'touch' },
+        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
+        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+      },
+    },
+    closed: {
+      on: {
+        TicketReopened: {
+          target: 'reopened',
+          guard: and(['closedAfterResolution', 'withinReopenWindow']),
+          actions: 'reopen',
         },
       },
     },
-    closed: {},
   },
 });
 
@@ -262,4 +479,9 @@ export type TicketStatus =
   | 'drafting'
   | 'answered'
   | 'escalated'
+  | 'assigned'
+  | 'in_progress'
+  | 'waiting_on_requester'
+  | 'resolved'
+  | 'reopened'
   | 'closed';

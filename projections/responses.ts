@@ -1,7 +1,51 @@
-import type { Projection } from '../src/projector/types.ts';
+import type { StoredEvent } from '../src/events/index.ts';
+import { liveTable, type Projection } from '../src/projector/types.ts';
 import { writeRows } from '../src/projector/rows.ts';
 
-/** Answers given to requesters: drafted by the model (and, later, written by agents). */
+/**
+ * What was said on a ticket: the model's answer, agents' public replies and internal notes,
+ * the requester's replies and the resolution. `internal_note` rows are never shown to requesters.
+ */
+export type ResponseKind =
+  'auto_answer' | 'agent_reply' | 'internal_note' | 'requester_reply' | 'resolution';
+
+/** Kinds a requester may see (everything but internal notes). */
+export const publicResponseKinds: readonly ResponseKind[] = [
+  'auto_answer',
+  'agent_reply',
+  'requester_reply',
+  'resolution',
+];
+
+function responseOf(
+  event: StoredEvent,
+): { kind: ResponseKind; body: string; citations?: unknown; author: string } | null {
+  const author = event.metadata.actor.id;
+  switch (event.type) {
+    case 'AnswerDrafted':
+      return {
+        kind: 'auto_answer',
+        body: event.data.answer,
+        citations: event.data.citations,
+        author: event.data.model,
+      };
+    case 'AgentReplied':
+      return { kind: 'agent_reply', body: event.data.body, author };
+    case 'TicketPutOnHold':
+      return { kind: 'agent_reply', body: event.data.message, author };
+    case 'TicketRelevelled':
+      return event.data.answer ? { kind: 'agent_reply', body: event.data.answer, author } : null;
+    case 'InternalNoteAdded':
+      return { kind: 'internal_note', body: event.data.body, author };
+    case 'RequesterReplied':
+      return { kind: 'requester_reply', body: event.data.body, author };
+    case 'TicketResolved':
+      return { kind: 'resolution', body: event.data.resolution, author };
+    default:
+      return null;
+  }
+}
+
 export const responsesProjection: Projection = {
   name: 'responses',
   tables: ['tf_responses'],
@@ -22,24 +66,32 @@ export const responsesProjection: Projection = {
       ],
     },
   ],
-  handles: ['AnswerDrafted'],
+  handles: [
+    'AnswerDrafted',
+    'AgentReplied',
+    'TicketPutOnHold',
+    'TicketRelevelled',
+    'InternalNoteAdded',
+    'RequesterReplied',
+    'TicketResolved',
+  ],
 
-  async apply(tx, events) {
-    const rows = events.flatMap((event) =>
-      event.type === 'AnswerDrafted'
-        ? [
-            {
-              event_id: event.id,
-              ticket_id: event.streamId.slice('ticket-'.length),
-              kind: 'auto_answer',
-              body: event.data.answer,
-              citations: event.data.citations,
-              author: event.data.model,
-              created_at: event.timestamp,
-            },
-          ]
-        : [],
-    );
-    await writeRows(tx, 'insert', 'tf_responses', ['event_id'], rows);
+  async apply(tx, events, table = liveTable) {
+    const rows = events.flatMap((event) => {
+      const response = responseOf(event);
+      if (!response) return [];
+      return [
+        {
+          event_id: event.id,
+          ticket_id: event.streamId.slice('ticket-'.length),
+          kind: response.kind,
+          body: response.body,
+          citations: response.citations ?? [],
+          author: response.author,
+          created_at: event.timestamp,
+        },
+      ];
+    });
+    await writeRows(tx, 'insert', table('tf_responses'), ['event_id'], rows);
   },
 };

@@ -1,7 +1,6 @@
-import type { StoredEvent } from '../src/events/index.ts';
-import type { Projection } from '../src/projector/types.ts';
+import { liveTable, type Projection } from '../src/projector/types.ts';
 import { writeRows } from '../src/projector/rows.ts';
-import { statusAfterEvent } from './tickets.ts';
+import { statusAfterEvent, ticketEventTypes } from './tickets.ts';
 
 /** Every change of a ticket's status: who moved it, when, from what to what. */
 export const statusHistoryProjection: Projection = {
@@ -25,12 +24,12 @@ export const statusHistoryProjection: Projection = {
       ],
     },
   ],
-  handles: Object.keys(statusAfterEvent) as StoredEvent['type'][],
+  handles: ticketEventTypes,
 
-  async apply(tx, events) {
+  async apply(tx, events, table = liveTable) {
     const ids = [...new Set(events.map((e) => e.streamId.slice('ticket-'.length)))];
     const { rows } = await tx.query<{ ticket_id: string; to_status: string }>(
-      `SELECT DISTINCT ON (ticket_id) ticket_id, to_status FROM tf_status_history
+      `SELECT DISTINCT ON (ticket_id) ticket_id, to_status FROM ${table('tf_status_history')}
        WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, version DESC`,
       [ids],
     );
@@ -39,7 +38,7 @@ export const statusHistoryProjection: Projection = {
     for (const event of events) {
       const ticketId = event.streamId.slice('ticket-'.length);
       const from = last.get(ticketId) ?? null;
-      const to = statusAfterEvent[event.type];
+      const to = statusAfterEvent(from, event);
       last.set(ticketId, to);
       if (from === to) continue;
       inserts.push({
@@ -53,6 +52,6 @@ export const statusHistoryProjection: Projection = {
         at: event.timestamp,
       });
     }
-    await writeRows(tx, 'insert', 'tf_status_history', ['ticket_id', 'version'], inserts);
+    await writeRows(tx, 'insert', table('tf_status_history'), ['ticket_id', 'version'], inserts);
   },
 };

@@ -8,6 +8,11 @@ import type { Workflow } from '../workflow/index.ts';
 import { eventRoutes } from './events.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import { ticketRoutes } from './tickets.ts';
+import { authenticate, requireAccess } from './auth.ts';
+import { commandRoutes } from './commands.ts';
+import { queueRoutes } from './queues.ts';
+import { userRoutes } from './users.ts';
+import { canReadEventLog, type UserDirectory } from '../auth/index.ts';
 
 export interface HttpAppDeps {
   db: Database;
@@ -20,6 +25,9 @@ export interface HttpAppDeps {
   isReady: () => boolean;
   /** Prometheus exposition of the process's metrics. */
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Users, roles and tokens (src/auth); `catchUp` brings read models up to date after a change. */
+  users: UserDirectory;
+  catchUp: () => Promise<void>;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -61,7 +69,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  // Who is calling (docs/auth.md); each route then applies its rule from src/auth/policy.ts.
+  api.use(authenticate({ db: deps.db, catchUp: deps.catchUp }));
   api.use(ticketRoutes({ workflow: deps.workflow, db: deps.db, maxWaitSeconds: deps.maxWaitSeconds }));
+  api.use(commandRoutes({ workflow: deps.workflow, users: deps.users }));
+  api.use(queueRoutes({ db: deps.db }));
+  api.use(userRoutes({ db: deps.db, users: deps.users, catchUp: deps.catchUp }));
+  // The global log and its live stream: integrators and auditors only.
+  api.use('/events', requireAccess(canReadEventLog, 'the event log'));
   api.use(eventRoutes(deps.store));
   app.use('/api', api);
 

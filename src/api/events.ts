@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { once } from 'node:events';
+import { Router, type Response } from 'express';
+import { z } from 'zod';
 import type { EventStore } from '../eventstore/index.ts';
 import { isEventType, type EventType } from '../events/index.ts';
 import { HttpProblem } from './problem.ts';
@@ -6,26 +8,118 @@ import { eventsQuery } from './schemas.ts';
 import { eventToJson } from './tickets.ts';
 import { parse } from './validate.ts';
 
+const streamQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).optional(),
+    types: eventsQuery.shape.types,
+    /** Seconds between heartbeat comments (default 15). */
+    heartbeat: z.coerce.number().min(0.05).max(300).default(15),
+  })
+  .strict();
+
+const lastEventIdSchema = z.coerce.number().int().min(0);
+
+function typesOf(list: string | undefined): EventType[] | undefined {
+  const types = list?.split(',');
+  const unknown = types?.filter((t) => !isEventType(t));
+  if (unknown?.length) {
+    throw new HttpProblem({
+      title: 'Unknown event type',
+      status: 400,
+      detail: `unknown: ${unknown.join(', ')}`,
+    });
+  }
+  return types as EventType[] | undefined;
+}
+
+async function requirePosition(store: EventStore, position: number): Promise<void> {
+  if (!(await store.positionExists(position))) {
+    throw new HttpProblem({
+      title: 'Invalid position',
+      status: 400,
+      detail: `no event at position ${position}`,
+    });
+  }
+}
+
+/** Writes, waiting for the socket to drain when its buffer is full (back-pressure). */
+async function send(res: Response, chunk: string): Promise<void> {
+  if (res.write(chunk)) return;
+  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+}
+
 /** The global log, in commit order, resumable from any position a client has seen. */
 export function eventRoutes(store: EventStore): Router {
   const router = Router();
 
   router.get('/events', async (req, res) => {
     const q = parse(eventsQuery, req.query, 'query');
-    const types = q.types?.split(',');
-    const unknown = types?.filter((t) => !isEventType(t));
-    if (unknown?.length) {
-      throw new HttpProblem({ title: 'Unknown event type', status: 400, detail: `unknown: ${unknown.join(', ')}` });
-    }
-    if (!(await store.positionExists(q.after))) {
-      throw new HttpProblem({ title: 'Invalid position', status: 400, detail: `no event at position ${q.after}` });
-    }
+    const types = typesOf(q.types);
+    await requirePosition(store, q.after);
     const { events, lastPosition } = await store.readAll({
       after: q.after,
       limit: q.limit,
-      ...(types ? { types: types as EventType[] } : {}),
+      ...(types ? { types } : {}),
     });
     res.json({ events: events.map(eventToJson), lastPosition });
+  });
+
+  /**
+   * Server-sent events: `id:` the position, `event:` the type, `data:` the event as GET /api/events
+   * gives it. Resumes after `Last-Event-ID` (what a reconnecting EventSource sends) or `?after=`;
+   * heartbeat comments keep proxies from closing an idle stream. See docs/eventstore.md.
+   */
+  router.get('/events/stream', async (req, res) => {
+    const q = parse(streamQuery, req.query, 'query');
+    const types = typesOf(q.types);
+    const lastEventId = req.get('last-event-id');
+    let from = q.after ?? 0;
+    if (lastEventId !== undefined && lastEventId !== '') {
+      const parsed = lastEventIdSchema.safeParse(lastEventId);
+      if (!parsed.success) {
+        throw new HttpProblem({
+          title: 'Invalid Last-Event-ID',
+          status: 400,
+          detail: 'expected an event position',
+        });
+      }
+      from = parsed.data;
+    }
+    await requirePosition(store, from);
+
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write(`retry: 2000\n: resuming after ${from}\n\n`);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), q.heartbeat * 1000);
+    const subscription = store.subscribe({
+      from,
+      batchSize: 100,
+      signal: closed.signal,
+      ...(types ? { filter: { types } } : {}),
+    });
+    try {
+      for await (const item of subscription) {
+        if (closed.signal.aborted) break;
+        if (item.kind !== 'event') continue;
+        const e = item.event;
+        await send(
+          res,
+          `id: ${item.position}\nevent: ${e.type}\ndata: ${JSON.stringify(eventToJson(e))}\n\n`,
+        );
+      }
+    } catch (error) {
+      req.log?.error({ err: error }, 'event stream failed');
+    } finally {
+      clearInterval(heartbeat);
+      await subscription.close();
+      res.end();
+    }
   });
 
   return router;

@@ -2,7 +2,8 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { ConcurrencyError } from '../eventstore/index.ts';
 import { IllegalTransitionError } from '../../machines/index.ts';
-import { IdempotencyConflictError, TicketNotFoundError } from '../workflow/index.ts';
+import { IdempotencyConflictError, StaleVersionError, TicketNotFoundError } from '../workflow/index.ts';
+import { UserError } from '../auth/index.ts';
 
 /** An RFC 9457 problem detail. Extra members carry what a client needs to recover. */
 export interface Problem {
@@ -57,6 +58,18 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
       detail: 'this Idempotency-Key was already used for a ticket with a different text',
       ticketId: error.ticketId,
     });
+  }
+  if (error instanceof StaleVersionError) {
+    return sendProblem(res.set('ETag', `"${error.current}"`), {
+      title: 'Stale version',
+      status: 412,
+      detail: `${error.message}: read the ticket again and decide on its current state`,
+      currentVersion: error.current,
+    });
+  }
+  if (error instanceof UserError) {
+    const status = error.code === 'exists' ? 409 : error.code === 'role_not_granted' ? 422 : 404;
+    return sendProblem(res, { title: error.code === 'exists' ? 'User exists' : 'User error', status, detail: error.message });
   }
   if (error instanceof ConcurrencyError) {
     return sendProblem(res, {

@@ -2,6 +2,15 @@ import { Router } from 'express';
 import type { Database } from '../db/index.ts';
 import type { StoredEvent } from '../events/index.ts';
 import { toTicketView, type Workflow } from '../workflow/index.ts';
+import {
+  canListTickets,
+  canReadTicket,
+  canSubmitTicket,
+  seesInternalNotes,
+  type Principal,
+} from '../auth/index.ts';
+import { publicResponseKinds } from '../../projections/index.ts';
+import { enforce, principalOf } from './auth.ts';
 import { HttpProblem } from './problem.ts';
 import {
   createTicketBody,
@@ -58,11 +67,30 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
   const { workflow, db } = deps;
   const router = Router();
 
+  /** Loads a ticket the caller may read; another requester's ticket is "not found", like a missing one. */
+  async function readable(principal: Principal, id: string, at: Parameters<Workflow['get']>[1] = {}) {
+    const ticket = await workflow.get(id, at);
+    const c = ticket.state.snapshot.context;
+    enforce(canReadTicket(principal, { requesterEmail: c.requester.email, level: c.level }), 'this ticket', id);
+    return ticket;
+  }
+
   router.post('/tickets', async (req, res) => {
     if (!req.is('application/json')) {
       throw new HttpProblem({ title: 'Unsupported media type', status: 415, detail: 'send application/json' });
     }
-    const body = parse(createTicketBody, req.body, 'body');
+    const principal = principalOf(res);
+    enforce(canSubmitTicket(principal), 'POST /api/tickets');
+    const raw = req.body as Record<string, unknown> | undefined;
+    // A requester with a token is the requester: the body's email may be omitted, never another's.
+    const withRequester =
+      principal.kind === 'user' && raw && typeof raw === 'object' && raw.requester === undefined
+        ? { ...raw, requester: { email: principal.email } }
+        : raw;
+    const body = parse(createTicketBody, withRequester, 'body');
+    if (principal.kind === 'user' && body.requester.email.toLowerCase() !== principal.email) {
+      throw new HttpProblem({ title: 'Forbidden', status: 403, detail: 'a requester files tickets under their own email' });
+    }
     const idempotencyKey = req.get('idempotency-key');
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new HttpProblem({ title: 'Invalid Idempotency-Key', status: 400, detail: 'use 1-200 visible ASCII characters' });
@@ -90,7 +118,11 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
   });
 
   router.get('/tickets', async (req, res) => {
+    const principal = principalOf(res);
+    enforce(canListTickets(principal), 'GET /api/tickets');
     const q = parse(listTicketsQuery, req.query, 'query');
+    // Requesters list only their own tickets, whatever they ask for.
+    if (principal.kind === 'user' && principal.role === 'requester') q.requester = principal.email;
     const params: unknown[] = [];
     const where: string[] = [];
     if (q.status) {
@@ -140,20 +172,45 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
 
   router.get('/tickets/:id', async (req, res) => {
     const { id } = parse(ticketIdParam, req.params, 'path');
-    const { state } = await workflow.get(id);
+    const { state } = await readable(principalOf(res), id);
     res.set('ETag', `"${state.version}"`).json(toTicketView(state));
   });
 
   router.get('/tickets/:id/events', async (req, res) => {
     const { id } = parse(ticketIdParam, req.params, 'path');
-    const { events } = await workflow.get(id);
-    res.json({ ticketId: id, events: events.map(eventToJson) });
+    const principal = principalOf(res);
+    const { events } = await readable(principal, id);
+    const visible = seesInternalNotes(principal) ? events : events.filter((e) => e.type !== 'InternalNoteAdded');
+    res.json({ ticketId: id, events: visible.map(eventToJson) });
+  });
+
+  router.get('/tickets/:id/responses', async (req, res) => {
+    const { id } = parse(ticketIdParam, req.params, 'path');
+    const principal = principalOf(res);
+    await readable(principal, id);
+    const kinds = seesInternalNotes(principal) ? [...publicResponseKinds, 'internal_note'] : publicResponseKinds;
+    const { rows } = await db.query<{ event_id: string; kind: string; body: string; citations: unknown; author: string; created_at: string }>(
+      `SELECT event_id, kind, body, citations, author, to_json(created_at) #>> '{}' AS created_at
+       FROM tf_responses WHERE ticket_id = $1 AND kind = ANY($2::text[]) ORDER BY created_at, event_id`,
+      [id, kinds],
+    );
+    res.json({
+      ticketId: id,
+      items: rows.map((r) => ({
+        id: r.event_id,
+        kind: r.kind,
+        body: r.body,
+        citations: r.citations,
+        author: r.author,
+        createdAt: new Date(r.created_at).toISOString(),
+      })),
+    });
   });
 
   router.get('/tickets/:id/state', async (req, res) => {
     const { id } = parse(ticketIdParam, req.params, 'path');
     const q = parse(stateQuery, req.query, 'query');
-    const { events, state } = await workflow.get(id, {
+    const { events, state } = await readable(principalOf(res), id, {
       ...(q.version ? { version: q.version } : {}),
       ...(q.at ? { time: new Date(q.at) } : {}),
     });

@@ -55,9 +55,18 @@ const classifier = trainFromRows(rows, {
 });
 saveClassifier(classifier, values.out);
 const f = classifier.file;
+const cv = f.crossValidation;
+const stacked = cv?.stacked
+  ? `cross-fitted accuracy ${cv.stacked.accuracy.toFixed(3)}, macro-F1 ${cv.stacked.macroF1.toFixed(3)}, ` +
+    `L1-vs-escalate ${cv.stacked.binaryAccuracy.toFixed(3)}, `
+  : `out-of-fold accuracy ${cv?.accuracy.toFixed(3)}, `;
+const at07 = cv?.at07
+  ? `auto-answer at 0.7: precision ${cv.at07.precision.toFixed(3)}, coverage ${cv.at07.coverage.toFixed(3)}, `
+  : '';
 console.log(
   `wrote ${values.out}: local/${f.version}, ${f.trainingRows} rows (levels 1/2/3: ${f.classCounts.join('/')}), ` +
     `${classifier.vectorizer.dimension} features, ${f.category ? `${f.category.names.length} categories, ` : ''}` +
-    `out-of-fold accuracy ${f.crossValidation?.accuracy.toFixed(3)}, ` +
+    stacked +
+    at07 +
     `95 %-precision threshold ${f.autoAnswer95 ?? 'not reached'}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );

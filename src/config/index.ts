@@ -25,9 +25,47 @@ export const configSchema = z.object({
   BODY_LIMIT: z.string().default('64kb'),
   MAX_WAIT_SECONDS: z.coerce.number().int().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Agents and SLA clocks (docs/sla.md).
+  /** Per level: first-response and resolution targets in minutes, and whether only business hours count. */
+  SLA_POLICY: z
+    .string()
+    .default(
+      '{"1":{"firstResponseMinutes":240,"resolutionMinutes":1440,"businessHours":true},' +
+        '"2":{"firstResponseMinutes":60,"resolutionMinutes":480,"businessHours":true},' +
+        '"3":{"firstResponseMinutes":15,"resolutionMinutes":240,"businessHours":false}}',
+    )
+    .transform((text, ctx) => {
+      const level = z.object({
+        firstResponseMinutes: z.number().positive(),
+        resolutionMinutes: z.number().positive(),
+        businessHours: z.boolean().default(false),
+      });
+      const parsed = z.object({ 1: level, 2: level, 3: level }).safeParse(safeJson(text));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'SLA_POLICY: JSON {"1":{firstResponseMinutes,resolutionMinutes,businessHours},"2":...,"3":...}' });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  SLA_WARNING_RATIO: z.coerce.number().gt(0).lt(1).default(0.8),
+  SLA_BUSINESS_START_HOUR: z.coerce.number().int().min(0).max(23).default(9),
+  SLA_BUSINESS_END_HOUR: z.coerce.number().int().min(1).max(24).default(17),
+  SLA_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-720).max(840).default(0),
+  SLA_POLL_MS: z.coerce.number().int().positive().default(1000),
+  SLA_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  REOPEN_WINDOW_HOURS: z.coerce.number().nonnegative().default(168),
+  AUTO_CLOSE_AFTER_HOURS: z.coerce.number().nonnegative().default(72),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Reads and validates the configuration once, at start; everything else receives it. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

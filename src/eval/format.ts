@@ -95,7 +95,10 @@ export function formatReport(result: EvalResult, info: RunInfo): string {
   );
   if (info.recommendedThreshold !== undefined) {
     out.push(
-      `threshold for 95 % auto-answer precision on the training data's out-of-fold scores: ${info.recommendedThreshold}`,
+      `threshold for 95 % auto-answer precision on the training data's out-of-fold scores: ${info.recommendedThreshold}` +
+        (result.atRecommended
+          ? `; here it gives precision ${f3(result.atRecommended.precision)}, coverage ${f3(result.atRecommended.coverage)}`
+          : ''),
     );
   }
   if (result.answers) {
@@ -135,7 +138,10 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
   );
   if (info.recommendedThreshold !== undefined) {
     out.push(
-      `The training data's out-of-fold scores put the 95 %-precision threshold at ${info.recommendedThreshold}.`,
+      `The training data's out-of-fold scores put the 95 %-precision threshold at ${info.recommendedThreshold}` +
+        (result.atRecommended
+          ? `; at that threshold this data set's auto-answers are ${f3(result.atRecommended.precision)} precise and cover ${f3(result.atRecommended.coverage)} of its level-1 tickets.`
+          : '.'),
     );
   }
   if (result.answers) {

@@ -53,6 +53,8 @@ export interface EvalResult {
   model: SystemResult;
   baseline: SystemResult;
   latency: { meanMs: number; p95Ms: number };
+  /** The model at a second threshold (e.g. the model file's 95 %-precision recommendation). */
+  atRecommended?: AutoAnswerPoint | undefined;
   answers?:
     | {
         rows: number;
@@ -97,7 +99,7 @@ export async function evaluate(
   rows: EvalRow[],
   model: LanguageModel,
   kb: KnowledgeBase,
-  options: { threshold: number; drafts?: boolean },
+  options: { threshold: number; drafts?: boolean; recommendedThreshold?: number | undefined },
 ): Promise<EvalResult> {
   const reference = rows.map((r) => r.level);
   const predicted: number[] = [];
@@ -128,6 +130,14 @@ export async function evaluate(
       p95Ms: latencies[Math.floor(0.95 * (latencies.length - 1))] ?? 0,
     },
   };
+  if (options.recommendedThreshold !== undefined) {
+    result.atRecommended = autoAnswerAt(
+      reference,
+      predicted,
+      confidence,
+      options.recommendedThreshold,
+    );
+  }
   const withAnswers = rows.filter((r) => r.answer);
   if (withAnswers.length > 0 && options.drafts !== false) {
     const candidates: string[] = [];

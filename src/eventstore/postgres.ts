@@ -1,5 +1,5 @@
 import { upcast, type AnyNewEvent, type EventType, type StoredEvent } from '../events/index.ts';
-import { sqlErrorCode, sqlState, type Database, type SqlExecutor } from '../db/index.ts';
+import { sqlErrorCode, sqlState, type Database } from '../db/index.ts';
 import {
   ConcurrencyError,
   type AppendResult,
@@ -8,6 +8,7 @@ import {
   type ReadAllOptions,
   type ReadAllResult,
 } from './types.ts';
+import { createWakeups, cursorAt, subscribePostgres } from './subscribe.ts';
 
 interface EventRow {
   position: number | string;
@@ -35,80 +36,98 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     position: Number(row.position),
     type,
     schemaVersion: row.schema_version,
-    data: upcast(type, row.schema_version, row.data),
+    data: upcast(type, row.schema_version, row.data, row.metadata),
     metadata: row.metadata,
     timestamp: new Date(row.created_at).toISOString(),
   } as StoredEvent;
 }
 
-/** Moves the stream's version forward by `count` if it is at `expected`; null when it is not. */
-async function advanceStream(
-  tx: SqlExecutor,
-  streamId: string,
-  count: number,
-  expected: ExpectedVersion,
-): Promise<number | null> {
-  let rows: Array<{ version: number }>;
+/**
+ * The statement that moves the stream's version forward by $2 if it is at the expected version;
+ * it returns no row when it is not (the append then inserts nothing).
+ */
+function advanceStreamSql(expected: ExpectedVersion): string {
   if (expected === 'any') {
-    ({ rows } = await tx.query<{ version: number }>(
-      `INSERT INTO tf_streams (stream_id, version) VALUES ($1, $2)
-       ON CONFLICT (stream_id) DO UPDATE SET version = tf_streams.version + $2
-       RETURNING version`,
-      [streamId, count],
-    ));
-  } else if (expected === 'no_stream' || expected === 0) {
-    ({ rows } = await tx.query<{ version: number }>(
-      `INSERT INTO tf_streams (stream_id, version) VALUES ($1, $2)
-       ON CONFLICT (stream_id) DO NOTHING RETURNING version`,
-      [streamId, count],
-    ));
-  } else {
-    ({ rows } = await tx.query<{ version: number }>(
-      `UPDATE tf_streams SET version = version + $2 WHERE stream_id = $1 AND version = $3
-       RETURNING version`,
-      [streamId, count, expected],
-    ));
+    return `INSERT INTO tf_streams (stream_id, version) VALUES ($1, $2)
+            ON CONFLICT (stream_id) DO UPDATE SET version = tf_streams.version + $2
+            RETURNING version`;
   }
-  return rows[0] ? Number(rows[0].version) : null;
+  if (expected === 'no_stream' || expected === 0) {
+    return `INSERT INTO tf_streams (stream_id, version) VALUES ($1, $2)
+            ON CONFLICT (stream_id) DO NOTHING RETURNING version`;
+  }
+  return `UPDATE tf_streams SET version = version + $2 WHERE stream_id = $1 AND version = $4
+          RETURNING version`;
 }
 
 /**
  * The PostgreSQL event store. The same SQL runs on PGlite and on a server; the hard parts
  * (expected-version check, gap-free global reads) are in the queries, explained where they are.
  */
-export function createPostgresEventStore(db: Database): EventStore {
+export function createPostgresEventStore(
+  db: Database,
+  options: {
+    /** Subscriptions' polling interval without wake-ups (default 250 ms). */ pollMs?: number;
+  } = {},
+): EventStore {
   const listeners = new Set<(streamId: string, lastPosition: number) => void>();
+  const onAppended = (listener: (streamId: string, lastPosition: number) => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  const wakeups = createWakeups(db, eventsChannel, onAppended);
 
+  /**
+   * One statement, so one round trip and no explicit transaction: the stream's version check and
+   * the insert of the whole batch commit together or not at all. PGlite pays ~0.35 ms per
+   * statement; a server pays a round trip per statement.
+   */
   async function appendOnce(
     streamId: string,
     events: readonly AnyNewEvent[],
     expected: ExpectedVersion,
   ): Promise<AppendResult> {
-    return db.transaction(async (tx) => {
-      const newVersion = await advanceStream(tx, streamId, events.length, expected);
-      if (newVersion === null) throw new ConcurrencyError(streamId, expected, null);
-      const firstVersion = newVersion - events.length + 1;
-      // One statement for the whole batch: PGlite pays ~0.35 ms per statement.
-      const docs = events.map((e) => ({
-        id: e.id,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        data: e.data,
-        metadata: e.metadata,
-        timestamp: e.timestamp,
-      }));
-      const { rows } = await tx.query<{ position: number }>(
-        `INSERT INTO tf_events (event_id, stream_id, version, type, schema_version, data, metadata, created_at)
-         SELECT (d.doc->>'id')::uuid, $1, $2 + d.n - 1, d.doc->>'type', (d.doc->>'schemaVersion')::int,
-                d.doc->'data', d.doc->'metadata', (d.doc->>'timestamp')::timestamptz
-         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS d(doc, n)
-         ORDER BY d.n
-         RETURNING position`,
-        [streamId, firstVersion, JSON.stringify(docs)],
-      );
-      await tx.query(`SELECT pg_notify($1, $2)`, [eventsChannel, streamId]);
-      const lastPosition = Math.max(...rows.map((r) => Number(r.position)));
-      return { nextExpectedVersion: newVersion, lastPosition };
+    const docs = events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      schemaVersion: e.schemaVersion,
+      data: e.data,
+      metadata: e.metadata,
+      timestamp: e.timestamp,
+    }));
+    const params: unknown[] = [streamId, events.length, JSON.stringify(docs)];
+    if (typeof expected === 'number' && expected > 0) params.push(expected);
+    const { rows } = await db.query<{ position: number; version: number }>(
+      `WITH stream AS (${advanceStreamSql(expected)})
+       INSERT INTO tf_events (event_id, stream_id, version, type, schema_version, data, metadata, created_at)
+       SELECT (d.doc->>'id')::uuid, $1, stream.version - $2 + d.n, d.doc->>'type',
+              (d.doc->>'schemaVersion')::int, d.doc->'data', d.doc->'metadata',
+              (d.doc->>'timestamp')::timestamptz
+       FROM stream, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS d(doc, n)
+       ORDER BY d.n
+       RETURNING position, version`,
+      params,
+    );
+    if (rows.length === 0) throw new ConcurrencyError(streamId, expected, null);
+    announce();
+    return {
+      nextExpectedVersion: Math.max(...rows.map((r) => Number(r.version))),
+      lastPosition: Math.max(...rows.map((r) => Number(r.position))),
+    };
+  }
+
+  /**
+   * Tells other processes that the log moved, after the commit and coalesced: a NOTIFY inside the
+   * append's transaction takes a global lock at commit and defeats group commit (measured in
+   * bench/analysis.md). A notification lost to a crash here is covered by the readers' polling.
+   */
+  let announcing = false;
+  function announce() {
+    if (announcing) return;
+    announcing = true;
+    setImmediate(() => {
+      announcing = false;
+      db.query(`SELECT pg_notify($1, '')`, [eventsChannel]).catch(() => undefined);
     });
   }
 
@@ -188,6 +207,64 @@ export function createPostgresEventStore(db: Database): EventStore {
       return { events, lastPosition: events.at(-1)?.position ?? after };
     },
 
+    subscribe(subscribeOptions) {
+      return subscribePostgres(
+        {
+          db,
+          wakeups,
+          toStoredEvent: (row) => toStoredEvent(row as unknown as EventRow),
+          pollMs: options.pollMs ?? 250,
+        },
+        subscribeOptions,
+      );
+    },
+
+    async pendingAfter(after, pendingOptions = {}) {
+      const cursor = await cursorAt(db, after);
+      if (!cursor) throw new RangeError(`no event at position ${after}`);
+      const { rows } = await db.query<{ n: number; oldest: Date | string | null }>(
+        `WITH pending AS (
+           SELECT transaction_id, position, created_at FROM tf_events
+           WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+             AND ($3::text[] IS NULL OR type = ANY($3::text[]))
+           ORDER BY transaction_id, position
+           LIMIT $4)
+         SELECT count(*)::int AS n,
+                (SELECT created_at FROM pending ORDER BY transaction_id, position LIMIT 1) AS oldest
+         FROM pending`,
+        [
+          cursor.xid,
+          cursor.position,
+          pendingOptions.types ?? null,
+          pendingOptions.cap ?? 1_000_000,
+        ],
+      );
+      const oldest = rows[0]?.oldest;
+      return {
+        count: Number(rows[0]?.n ?? 0),
+        oldest: oldest ? new Date(oldest).toISOString() : null,
+      };
+    },
+
+    async awaitVisible(timeoutMs = 10_000) {
+      if (db.kind === 'pglite') return true; // one session: nothing else is ever running
+      const { rows } = await db.query<{ x: string | null }>(
+        `SELECT max(transaction_id)::text AS x FROM tf_events`,
+      );
+      const newest = rows[0]?.x;
+      if (!newest) return true;
+      const deadline = Date.now() + timeoutMs;
+      for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+        const { rows: check } = await db.query<{ visible: boolean }>(
+          `SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS visible`,
+          [newest],
+        );
+        if (check[0]?.visible) return true;
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    },
+
     async positionExists(position) {
       if (position === 0) return true;
       const { rows } = await db.query(`SELECT 1 FROM tf_events WHERE position = $1`, [position]);
@@ -195,16 +272,16 @@ export function createPostgresEventStore(db: Database): EventStore {
     },
 
     async headPosition() {
-      const { rows } = await db.query<{ head: number | null }>(`SELECT max(position) AS head FROM tf_events`);
+      const { rows } = await db.query<{ head: number | null }>(
+        `SELECT max(position) AS head FROM tf_events`,
+      );
       return Number(rows[0]?.head ?? 0);
     },
 
-    onAppended(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onAppended,
 
     async close() {
+      await wakeups.close();
       listeners.clear();
     },
   };

@@ -18,6 +18,49 @@ export interface ReadAllOptions {
   streamPrefix?: string;
 }
 
+/** What a subscription delivers: by event type and/or stream-id prefix (both: both must match). */
+export interface SubscriptionFilter {
+  types?: readonly EventType[];
+  streamPrefix?: string;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Resume after this position: 0 (or omitted) for the beginning of the log, or a position this
+   * store returned (an event's, or a `caughtUp`/`checkpoint` item's). Unknown positions throw.
+   */
+  from?: number;
+  filter?: SubscriptionFilter;
+  /** Events read per round trip (default 500). Nothing is read ahead of the consumer. */
+  batchSize?: number;
+  /** Aborting ends the subscription: a running `for await` finishes normally. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One item of a subscription. Every item carries a `position` the consumer may store and pass
+ * back as `from` to resume exactly after it.
+ * - `event`: the next event in the store's global order (commit order; see docs/eventstore.md).
+ * - `caughtUp`: everything committed and visible so far has been delivered; `position` is the
+ *   subscription's scan cursor (it may be past the last delivered event when a filter skipped
+ *   events). Yielded at the end of catch-up and again whenever the subscription reaches the head
+ *   after delivering more events.
+ * - `checkpoint`: nothing matched the filter up to `position` (EventStoreDB's server checkpoints).
+ */
+export type SubscriptionItem =
+  | { kind: 'event'; event: StoredEvent; position: number }
+  | { kind: 'caughtUp'; position: number }
+  | { kind: 'checkpoint'; position: number };
+
+/**
+ * A pull-based subscription: the consumer's pace drives the reads (back-pressure), so a slow
+ * consumer holds at most one batch in memory.
+ */
+export interface Subscription extends AsyncIterable<SubscriptionItem> {
+  /** Ends the subscription and releases what it holds; a running `for await` finishes. */
+  close(): Promise<void>;
+}
+
 export interface ReadAllResult {
   events: StoredEvent[];
   /** The position to pass as `after` next time; equals `after` when nothing new was read. */
@@ -46,6 +89,26 @@ export interface EventStore {
    * only events of transactions older than every running one are returned.
    */
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  /**
+   * Catch-up from `from`, then live: every event committed after it, once, in the same order as
+   * `readAll`, with a `caughtUp` signal. See {@link SubscriptionItem}.
+   */
+  subscribe(options?: SubscribeOptions): Subscription;
+  /**
+   * How many events (matching `filter`) follow `after` in the global order, counting at most
+   * `cap`, and the timestamp of the first of them (null when none): projection lag.
+   */
+  pendingAfter(
+    after: number,
+    options?: { types?: readonly EventType[]; cap?: number },
+  ): Promise<{ count: number; oldest: string | null }>;
+  /**
+   * Resolves once every event committed before the call is visible to `readAll` and subscriptions
+   * (PostgreSQL: once the oldest running transaction is younger than all of them; a long
+   * transaction anywhere in the cluster holds this back), or after `timeoutMs`. For
+   * read-your-writes. Stores whose reads see every commit at once resolve immediately.
+   */
+  awaitVisible?(timeoutMs?: number): Promise<boolean>;
   /** Whether `position` is 0 or the position of a stored event (a valid `after` cursor). */
   positionExists(position: number): Promise<boolean>;
   /** The highest position stored (0 when empty), for lag metrics. */

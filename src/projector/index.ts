@@ -1,3 +1,9 @@
-export type { Projection } from './types.ts';
-export { createProjector, checkpointMigrations, type Projector } from './projector.ts';
+export { liveTable, type Projection, type TableName } from './types.ts';
+export {
+  createProjector,
+  checkpointMigrations,
+  type Projector,
+  type ProjectionLag,
+} from './projector.ts';
+export { advisoryLockLease, alwaysLeader, leaseFor, type Lease } from './lease.ts';
 export { writeRows } from './rows.ts';

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Database, Migration } from '../db/index.ts';
 import type { EventStore } from '../eventstore/index.ts';
-import type { Projection } from './types.ts';
+import { leaseFor, type Lease } from './lease.ts';
+import { renameIndexesLike, shadowName } from './shadow.ts';
+import { liveTable, type Projection, type TableName } from './types.ts';
 
 export const checkpointMigrations: Migration[] = [
   {
@@ -26,20 +28,71 @@ export interface ProjectorOptions {
   batchSize?: number;
   /** Polling interval: a safety net behind the wake-ups from appends and NOTIFY. */
   pollMs?: number;
+  /** Who leads which projection (default: advisory locks on a server, always on PGlite). */
+  lease?: Lease;
+  /** How often a follower tries to take over, and a leader checks its lease (default 1000 ms). */
+  leaseRetryMs?: number;
+  /** How long `catchUp()` waits for another process's runner (as a follower) (default 5000 ms). */
+  followerWaitMs?: number;
+}
+
+export interface ProjectionLag {
+  name: string;
+  /** The projection's checkpoint. */
+  position: number;
+  /** The highest position in the log. */
+  head: number;
+  /** Events of the types it handles committed after its checkpoint (capped at 1,000,000). */
+  events: number;
+  /** Age of the oldest of those events (0 when none): how far behind the head it runs, in time. */
+  seconds: number;
+  /** Whether this process runs it. */
+  leader: boolean;
 }
 
 /**
  * Keeps read models up to date. Each batch of events and the checkpoint that records it are
- * written in one transaction, so a crash never applies an event twice or loses one.
+ * written in one transaction, so a crash never applies an event twice or loses one. With several
+ * processes on one database, one of them runs each projection (an advisory-lock lease); the
+ * others follow and take over within `leaseRetryMs` when it dies. Design: docs/eventstore.md.
  */
 export function createProjector(options: ProjectorOptions) {
   const { db, store, logger } = options;
   const batchSize = options.batchSize ?? 500;
   const active = options.projections.filter((p) => p.handles.length > 0);
+  const lease = options.lease ?? leaseFor(db);
+  const leaseRetryMs = options.leaseRetryMs ?? 1000;
   let running: Promise<void> | null = null;
   let again = false;
-  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const timers: NodeJS.Timeout[] = [];
   const cleanups: Array<() => unknown> = [];
+  const locks = new Map<string, Promise<unknown>>();
+
+  /** Runs `work` alone among this process's work on projection `name` (batches, swaps). */
+  function exclusive<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = locks.get(name) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    locks.set(
+      name,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /**
+   * The leader's checkpoints, kept in memory between batches: the compare-and-set update below
+   * detects any other writer, and then the cached value is dropped and read again.
+   */
+  const knownCheckpoints = new Map<string, number>();
+
+  async function leaderCheckpointOf(name: string): Promise<number> {
+    const known = knownCheckpoints.get(name);
+    if (known !== undefined) return known;
+    const position = await checkpointOf(name);
+    knownCheckpoints.set(name, position);
+    return position;
+  }
 
   async function checkpointOf(name: string): Promise<number> {
     await db.query(
@@ -55,7 +108,7 @@ export function createProjector(options: ProjectorOptions) {
 
   /** Applies one batch; returns how many events it applied. */
   async function applyBatch(projection: Projection): Promise<number> {
-    const from = await checkpointOf(projection.name);
+    const from = await leaderCheckpointOf(projection.name);
     const { events, lastPosition } = await store.readAll({
       after: from,
       limit: batchSize,
@@ -63,7 +116,7 @@ export function createProjector(options: ProjectorOptions) {
     });
     if (events.length === 0) return 0;
     await db.transaction(async (tx) => {
-      await projection.apply(tx, events);
+      await projection.apply(tx, events, liveTable);
       // Compare-and-set: if another runner moved the checkpoint, this batch is rolled back.
       const { rows } = await tx.query(
         `UPDATE tf_projection_checkpoints SET position = $2, updated_at = now()
@@ -71,15 +124,20 @@ export function createProjector(options: ProjectorOptions) {
         [projection.name, lastPosition, from],
       );
       if (rows.length === 0) throw new CheckpointMovedError(projection.name);
+    }).catch((error: unknown) => {
+      knownCheckpoints.delete(projection.name);
+      throw error;
     });
+    knownCheckpoints.set(projection.name, lastPosition);
     return events.length;
   }
 
   async function catchUpProjection(projection: Projection): Promise<number> {
     let applied = 0;
     for (;;) {
+      if (!lease.holds(projection.name)) return applied;
       try {
-        const n = await applyBatch(projection);
+        const n = await exclusive(projection.name, () => applyBatch(projection));
         applied += n;
         if (n < batchSize) return applied;
       } catch (error) {
@@ -89,12 +147,12 @@ export function createProjector(options: ProjectorOptions) {
     }
   }
 
-  async function catchUpAll(): Promise<void> {
+  async function catchUpLeading(): Promise<void> {
     for (const projection of active) await catchUpProjection(projection);
   }
 
-  /** Catches every projection up to the head; concurrent calls share one run (plus one rerun). */
-  function catchUp(): Promise<void> {
+  /** Runs the projections this process leads up to the head; concurrent calls share one run. */
+  function runLeading(): Promise<void> {
     if (running) {
       again = true;
       return running;
@@ -103,7 +161,7 @@ export function createProjector(options: ProjectorOptions) {
       try {
         do {
           again = false;
-          await catchUpAll();
+          await catchUpLeading();
         } while (again);
       } finally {
         running = null;
@@ -112,14 +170,76 @@ export function createProjector(options: ProjectorOptions) {
     return running;
   }
 
+  /** A follower's catch-up: wait until the leader's checkpoint has nothing pending. */
+  async function awaitLeader(projection: Projection, deadline: number): Promise<void> {
+    for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
+      if (lease.holds(projection.name)) return void (await catchUpProjection(projection));
+      const pending = await store.pendingAfter(await checkpointOf(projection.name), {
+        types: projection.handles,
+        cap: 1,
+      });
+      if (pending.count === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    logger.warn(
+      { projection: projection.name },
+      'catch-up: the leading process did not catch up in time',
+    );
+  }
+
+  /**
+   * Brings every projection up to date with what was committed before the call (read-your-writes):
+   * runs the ones this process leads and waits for the others' leader.
+   */
+  async function catchUp(): Promise<void> {
+    await store.awaitVisible?.();
+    await runLeading();
+    const deadline = Date.now() + (options.followerWaitMs ?? 5000);
+    await Promise.all(
+      active.filter((p) => !lease.holds(p.name)).map((p) => awaitLeader(p, deadline)),
+    );
+  }
+
   function wake() {
-    catchUp().catch((error: unknown) => logger.error({ err: error }, 'projection catch-up failed'));
+    if (stopped) return;
+    runLeading().catch((error: unknown) =>
+      logger.error({ err: error }, 'projection catch-up failed'),
+    );
+  }
+
+  /** Takes over projections nobody leads, and notices when this process lost its lease. */
+  async function tickLease(): Promise<void> {
+    if (stopped) return;
+    const wasLeading = active.filter((p) => lease.holds(p.name)).map((p) => p.name);
+    if (wasLeading.length > 0 && !(await lease.check())) {
+      logger.warn({ projections: wasLeading }, 'projection lease lost');
+    }
+    const taken: string[] = [];
+    for (const projection of active) {
+      if (lease.holds(projection.name)) continue;
+      try {
+        if (await lease.tryAcquire(projection.name)) {
+          // Another process ran it until now: its checkpoint must be read afresh.
+          knownCheckpoints.delete(projection.name);
+          taken.push(projection.name);
+        }
+      } catch (error) {
+        logger.warn({ err: error }, 'projection lease unavailable');
+        return;
+      }
+    }
+    if (taken.length > 0) {
+      logger.info({ projections: taken }, 'leading projections');
+      wake();
+    }
   }
 
   return {
     catchUp,
 
     async start() {
+      stopped = false;
+      await tickLease();
       cleanups.push(store.onAppended(() => wake()));
       try {
         const unlisten = await db.listen('tf_events', () => wake());
@@ -127,44 +247,122 @@ export function createProjector(options: ProjectorOptions) {
       } catch (error) {
         logger.warn({ err: error }, 'LISTEN unavailable; projections rely on polling');
       }
-      timer = setInterval(wake, options.pollMs ?? 1000);
-      timer.unref();
-      await catchUp();
+      const poll = setInterval(wake, options.pollMs ?? 1000);
+      const leaseTimer = setInterval(() => {
+        tickLease().catch((error: unknown) =>
+          logger.warn({ err: error }, 'projection lease check failed'),
+        );
+      }, leaseRetryMs);
+      for (const timer of [poll, leaseTimer]) {
+        timer.unref();
+        timers.push(timer);
+      }
+      await runLeading();
     },
 
     async stop() {
-      if (timer) clearInterval(timer);
+      stopped = true;
+      for (const timer of timers.splice(0)) clearInterval(timer);
       for (const cleanup of cleanups.splice(0)) await cleanup();
       await running;
+      await Promise.all([...locks.values()]);
+      await lease.close();
     },
 
-    /** Empties a projection's tables and rebuilds them from position zero. */
-    async rebuild(name: string): Promise<number> {
+    /** Whether this process runs projection `name` now. */
+    leads: (name: string) => lease.holds(name),
+
+    /**
+     * Rebuilds a projection from position zero into shadow tables (`<table>_shadow`, made with
+     * `LIKE ... INCLUDING ALL`) while the live tables keep serving and being updated; then, in one
+     * transaction, applies what came meanwhile, swaps the shadow tables in (dropping the old ones,
+     * keeping the index names) and sets the checkpoint. Only the leading process may rebuild.
+     * `onShadowBatch` is called after each batch written to the shadow tables (tests, progress).
+     */
+    async rebuild(
+      name: string,
+      hooks: { onShadowBatch?: (applied: number) => Promise<void> | void } = {},
+    ): Promise<number> {
       const projection = options.projections.find((p) => p.name === name);
       if (!projection) throw new Error(`unknown projection ${name}`);
-      await running;
+      if (projection.tables.length === 0) return 0;
+      if (!lease.holds(name) && !(await lease.tryAcquire(name))) {
+        throw new Error(`projection ${name} is run by another process: rebuild it there`);
+      }
+      const shadow: TableName = (table) =>
+        projection.tables.includes(table) ? shadowName(table) : table;
       await db.transaction(async (tx) => {
-        for (const table of projection.tables) await tx.query(`DELETE FROM ${table}`);
-        await tx.query(
-          `INSERT INTO tf_projection_checkpoints (name, position) VALUES ($1, 0)
-           ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = now()`,
-          [name],
-        );
+        for (const table of projection.tables) {
+          await tx.query(`DROP TABLE IF EXISTS ${shadow(table)}`);
+          await tx.query(`CREATE TABLE ${shadow(table)} (LIKE ${table} INCLUDING ALL)`);
+        }
       });
-      return catchUpProjection(projection);
+      let cursor = 0;
+      let applied = 0;
+      // From zero into the shadow tables, batch by batch; the live runner goes on meanwhile.
+      for (;;) {
+        const { events, lastPosition } = await store.readAll({
+          after: cursor,
+          limit: batchSize,
+          types: projection.handles,
+        });
+        if (events.length > 0) {
+          await db.transaction((tx) => projection.apply(tx, events, shadow));
+          cursor = lastPosition;
+          applied += events.length;
+          await hooks.onShadowBatch?.(applied);
+        }
+        if (events.length < batchSize) break;
+      }
+      // The swap, with the checkpoint set to where the shadow stands: the live runner goes on
+      // from there on the new tables (events it had applied to the old ones since are applied
+      // again, to tables that never saw them). No live batch of this process runs meanwhile; on
+      // another process, the checkpoint's compare-and-set would roll one back.
+      await exclusive(name, () =>
+        db.transaction(async (tx) => {
+          await tx.query(
+            `SELECT position FROM tf_projection_checkpoints WHERE name = $1 FOR UPDATE`,
+            [name],
+          );
+          for (const table of projection.tables) {
+            const renames = await renameIndexesLike(tx, table, shadow(table));
+            await tx.query(`DROP TABLE ${table}`);
+            await tx.query(`ALTER TABLE ${shadow(table)} RENAME TO ${table}`);
+            for (const [from, to] of renames) await tx.query(`ALTER INDEX ${from} RENAME TO ${to}`);
+          }
+          await tx.query(
+            `INSERT INTO tf_projection_checkpoints (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET position = $2, updated_at = now()`,
+            [name, cursor],
+          );
+          knownCheckpoints.set(name, cursor);
+        }),
+      );
+      logger.info({ projection: name, events: applied }, 'projection rebuilt and swapped in');
+      return applied;
     },
 
-    /** How far each projection is behind the head of the log. */
-    async lag(): Promise<Array<{ name: string; position: number; head: number }>> {
+    /** How far each projection is behind the head of the log, in positions, events and time. */
+    async lag(): Promise<ProjectionLag[]> {
       const head = await store.headPosition();
       const { rows } = await db.query<{ name: string; position: number }>(
         `SELECT name, position FROM tf_projection_checkpoints`,
       );
-      return active.map((p) => ({
-        name: p.name,
-        position: Number(rows.find((r) => r.name === p.name)?.position ?? 0),
-        head,
-      }));
+      const now = Date.now();
+      return Promise.all(
+        active.map(async (p) => {
+          const position = Number(rows.find((r) => r.name === p.name)?.position ?? 0);
+          const pending = await store.pendingAfter(position, { types: p.handles, cap: 1_000_000 });
+          return {
+            name: p.name,
+            position,
+            head,
+            events: pending.count,
+            seconds: pending.oldest ? Math.max(0, (now - Date.parse(pending.oldest)) / 1000) : 0,
+            leader: lease.holds(p.name),
+          };
+        }),
+      );
     },
   };
 }

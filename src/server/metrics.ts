@@ -27,15 +27,52 @@ export function createMetrics(deps: { db: Database; projector: Projector; workfl
       this.set(deps.workflow.inFlightCount());
     },
   });
+  // Projection lag (docs/eventstore.md): read once per scrape for the four gauges below.
+  let lagRead: { at: number; lags: ReturnType<Projector['lag']> } | null = null;
+  const lags = () => {
+    if (!lagRead || Date.now() - lagRead.at > 250) lagRead = { at: Date.now(), lags: deps.projector.lag() };
+    return lagRead.lags;
+  };
+  const lagGauges: Array<[string, string, (lag: Awaited<ReturnType<Projector['lag']>>[number]) => number]> = [
+    ['ticketflow_projection_lag_positions', 'Log positions between the head of the log and each projection checkpoint', (l) => Math.max(0, l.head - l.position)],
+    ['ticketflow_projection_lag_events', 'Events a projection handles committed after its checkpoint', (l) => l.events],
+    ['ticketflow_projection_lag_seconds', 'Age of the oldest event a projection has not applied yet (0 when caught up)', (l) => l.seconds],
+    ['ticketflow_projection_leader', '1 when this process runs the projection (advisory-lock lease), else 0', (l) => (l.leader ? 1 : 0)],
+  ];
+  for (const [name, help, value] of lagGauges) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['projection'],
+      registers: [registry],
+      async collect() {
+        for (const lag of await lags()) this.set({ projection: lag.name }, value(lag));
+      },
+    });
+  }
   new Gauge({
-    name: 'ticketflow_projection_lag_positions',
-    help: 'Log positions between the head of the log and each projection checkpoint',
-    labelNames: ['projection'],
+    name: 'ticketflow_sla_breached_tickets',
+    help: 'Tickets whose SLA clock breached, by level and clock (from the tickets read model)',
+    labelNames: ['level', 'clock', 'open'],
     registers: [registry],
     async collect() {
-      for (const lag of await deps.projector.lag()) {
-        this.set({ projection: lag.name }, Math.max(0, lag.head - lag.position));
-      }
+      const { rows } = await deps.db.query<{ level: number | null; clock: string; open: boolean; n: number }>(
+        `SELECT level, clock, status NOT IN ('resolved', 'closed') AS open, count(*)::int AS n
+         FROM tf_tickets, unnest(sla_breached) AS clock GROUP BY 1, 2, 3`,
+      );
+      this.reset();
+      for (const r of rows) this.set({ level: String(r.level ?? ''), clock: r.clock, open: String(r.open) }, Number(r.n));
+    },
+  });
+  new Gauge({
+    name: 'ticketflow_sla_timers_overdue',
+    help: 'SLA timers (warnings, breaches, auto-closes) due but not yet emitted',
+    registers: [registry],
+    async collect() {
+      const { rows } = await deps.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM tf_sla_timers WHERE due_at <= now()`,
+      );
+      this.set(Number(rows[0]?.n ?? 0));
     },
   });
   return {

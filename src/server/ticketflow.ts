@@ -4,10 +4,13 @@ import { createHttpApp } from '../api/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
+import { createEventStoreDbStore } from '../eventstore/eventstoredb/index.ts';
 import { createLanguageModel, openKnowledgeBase, type KnowledgeBase, type LanguageModel } from '../llm/index.ts';
 import { createProjector, type Projector } from '../projector/index.ts';
 import { createTicketActors, createWorkflow, type Workflow } from '../workflow/index.ts';
-import { projections } from '../../projections/index.ts';
+import { createProjections } from '../../projections/index.ts';
+import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
+import { createSlaScheduler, slaSettingsFrom, type SlaScheduler } from '../sla/index.ts';
 import { openDatabase } from './database.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -18,6 +21,10 @@ export interface Ticketflow {
   projector: Projector;
   workflow: Workflow;
   llm: LanguageModel;
+  /** Users, roles and tokens. */
+  users: UserDirectory;
+  /** Emits SLA warnings, breaches and auto-closes when due (`tick()` runs one pass now). */
+  sla: SlaScheduler;
   /** Finds tickets whose automatic steps never finished and runs them again. */
   resumeStuck(olderThanMs: number): Promise<number>;
   stop(): Promise<void>;
@@ -27,6 +34,13 @@ export interface TicketflowOverrides {
   db?: Database;
   llm?: LanguageModel;
   knowledgeBase?: KnowledgeBase;
+  /** The clock events are stamped with and SLA timers compare against (tests move it). */
+  now?: () => Date;
+}
+
+function requireEsdbUrl(config: Config): string {
+  if (!config.ESDB_URL) throw new Error('EVENTSTORE=eventstoredb needs ESDB_URL (e.g. esdb://localhost:2113?tls=false)');
+  return config.ESDB_URL;
 }
 
 const automaticStatuses = ['received', 'classifying', 'classified', 'drafting'];
@@ -41,7 +55,14 @@ export async function createTicketflow(
   overrides: TicketflowOverrides = {},
 ): Promise<Ticketflow> {
   const db = overrides.db ?? (await openDatabase(config));
-  const store = createPostgresEventStore(db);
+  // The log lives in PostgreSQL/PGlite or EventStoreDB; read models and checkpoints stay in `db`.
+  const store =
+    config.EVENTSTORE === 'eventstoredb'
+      ? createEventStoreDbStore({ connectionString: requireEsdbUrl(config) })
+      : createPostgresEventStore(db);
+  const now = overrides.now ?? (() => new Date());
+  const slaSettings = slaSettingsFrom(config);
+  const projections = createProjections(slaSettings);
   const projector = createProjector({ db, store, projections, logger: logger.child({ component: 'projector' }) });
   const knowledgeBase = overrides.knowledgeBase ?? (await openKnowledgeBase(config.KB_DIR));
   const llm = overrides.llm ?? (await createLanguageModel(config, knowledgeBase));
@@ -55,6 +76,18 @@ export async function createTicketflow(
     logger: logger.child({ component: 'workflow' }),
     autoAnswerThreshold: config.AUTO_ANSWER_THRESHOLD,
     maxConcurrentTickets: config.MAX_CONCURRENT_TICKETS,
+    now,
+    reopenWindowMs: config.REOPEN_WINDOW_HOURS * 3_600_000,
+  });
+  const users = createUserDirectory(store, now);
+  const sla = createSlaScheduler({
+    db,
+    store,
+    settings: slaSettings,
+    logger: logger.child({ component: 'sla' }),
+    now,
+    pollMs: config.SLA_POLL_MS,
+    leaseMs: config.SLA_LEASE_MS,
   });
   let ready = false;
   const metrics = createMetrics({ db, projector, workflow });
@@ -67,6 +100,8 @@ export async function createTicketflow(
     maxWaitSeconds: config.MAX_WAIT_SECONDS,
     isReady: () => ready,
     metrics: () => metrics.render(),
+    users,
+    catchUp: () => projector.catchUp(),
   });
 
   async function resumeStuck(olderThanMs: number): Promise<number> {
@@ -90,6 +125,9 @@ export async function createTicketflow(
     );
   }, Math.max(1000, config.STUCK_TICKET_AFTER_MS / 2));
   sweep.unref();
+  // Timers that fell due while no process ran are emitted now, then on every poll.
+  await sla.tick().catch((error: unknown) => logger.error({ err: error }, 'SLA catch-up failed'));
+  sla.start();
   ready = true;
 
   return {
@@ -99,10 +137,13 @@ export async function createTicketflow(
     projector,
     workflow,
     llm,
+    users,
+    sla,
     resumeStuck,
     async stop() {
       ready = false;
       clearInterval(sweep);
+      await sla.stop();
       await workflow.stop();
       await projector.stop();
       await store.close();

@@ -9,7 +9,16 @@ import {
   type StoredEvent,
 } from '../events/index.ts';
 import { ConcurrencyError, type EventStore } from '../eventstore/index.ts';
-import { foldTicket, nextStep, statusOf, type TicketState } from '../../machines/index.ts';
+import {
+  applyEvent,
+  foldTicket,
+  IllegalTransitionError,
+  nextStep,
+  statusOf,
+  type TicketMachineEvent,
+  type TicketState,
+} from '../../machines/index.ts';
+import { allowedCommands, decide, type CommandRole, type TicketCommand } from './commands.ts';
 import type { TicketActors } from './actors.ts';
 import { ticketStreamId, uuidFromName } from './ids.ts';
 import { Semaphore } from './semaphore.ts';
@@ -29,6 +38,31 @@ export interface WorkflowOptions {
   logger: Logger;
   autoAnswerThreshold: number;
   maxConcurrentTickets: number;
+  /** The clock every event is stamped with (tests move it). Default: the system clock. */
+  now?: () => Date;
+  /** How long after its resolution a ticket may be reopened. Default 7 days. */
+  reopenWindowMs?: number;
+}
+
+/** The `If-Match` version is not the ticket's current version. */
+export class StaleVersionError extends Error {
+  constructor(
+    readonly ticketId: string,
+    readonly expected: number,
+    readonly current: number,
+  ) {
+    super(`ticket ${ticketId} is at version ${current}, not ${expected}`);
+    this.name = 'StaleVersionError';
+  }
+}
+
+export interface ExecuteOptions {
+  actor: { id: string; role: CommandRole };
+  /** From `If-Match`: the version the caller saw; omitted: the version just read. */
+  expectedVersion?: number | undefined;
+  requestId?: string | undefined;
+  /** Checks the caller may act on this ticket (throws otherwise), on the state the command sees. */
+  authorize?: (state: TicketState) => void;
 }
 
 export class IdempotencyConflictError extends Error {
@@ -54,6 +88,8 @@ const systemActor = { id: 'workflow', role: 'system' } as const;
  */
 export function createWorkflow(options: WorkflowOptions) {
   const { store, actors, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const reopenWindowMs = options.reopenWindowMs ?? 7 * 24 * 3_600_000;
   const inFlight = new Map<string, Promise<TicketState>>();
   const slots = new Semaphore(options.maxConcurrentTickets);
   let stopping = false;
@@ -80,7 +116,7 @@ export function createWorkflow(options: WorkflowOptions) {
     type: T,
     data: EventData<T>,
   ): Promise<void> {
-    const event = createEvent(type, data, metadata) as AnyNewEvent;
+    const event = createEvent(type, data, metadata, { timestamp: now() }) as AnyNewEvent;
     await store.appendToStream(ticketStreamId(ticketId), [event], state.version);
   }
 
@@ -165,11 +201,16 @@ export function createWorkflow(options: WorkflowOptions) {
         requester: command.requester,
         policy: { autoAnswerThreshold: options.autoAnswerThreshold },
       };
-      const event = createEvent('TicketReceived', data, {
-        actor: command.actor,
-        correlationId,
-        ...(command.requestId ? { requestId: command.requestId } : {}),
-      });
+      const event = createEvent(
+        'TicketReceived',
+        data,
+        {
+          actor: command.actor,
+          correlationId,
+          ...(command.requestId ? { requestId: command.requestId } : {}),
+        },
+        { timestamp: now() },
+      );
       try {
         await store.appendToStream(ticketStreamId(ticketId), [event], 'no_stream');
       } catch (error) {
@@ -201,6 +242,48 @@ export function createWorkflow(options: WorkflowOptions) {
       }
       if (events.length === 0) throw new TicketNotFoundError(ticketId);
       return { events, state: foldTicket(events) };
+    },
+
+    /**
+     * Runs a person's command: the machine decides whether its event is allowed now, and the event
+     * is appended with the version the command saw, so two people acting at once cannot both win.
+     */
+    async execute(ticketId: string, command: TicketCommand, options: ExecuteOptions) {
+      const { events, state } = await load(ticketId);
+      if (events.length === 0) throw new TicketNotFoundError(ticketId);
+      options.authorize?.(state);
+      if (options.expectedVersion !== undefined && options.expectedVersion !== state.version) {
+        throw new StaleVersionError(ticketId, options.expectedVersion, state.version);
+      }
+      const at = now();
+      const decided = decide(command, state, { actor: options.actor, now: at, reopenWindowMs });
+      const machineEvent = {
+        ...decided,
+        meta: { at: at.toISOString(), actorId: options.actor.id, version: state.version + 1 },
+      } as TicketMachineEvent;
+      let next: TicketState;
+      try {
+        next = applyEvent(state, machineEvent, state.version + 1);
+      } catch (error) {
+        if (!(error instanceof IllegalTransitionError)) throw error;
+        throw new IllegalTransitionError(error.status, command.type, allowedCommands(state, options.actor.role));
+      }
+      const metadata: EventMetadata = {
+        actor: options.actor,
+        correlationId: events[0]?.metadata.correlationId ?? ticketId,
+        causationId: events.at(-1)!.id,
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+      };
+      const event = createEvent(decided.type, decided.data as never, metadata, { timestamp: at }) as AnyNewEvent;
+      try {
+        await store.appendToStream(ticketStreamId(ticketId), [event], state.version);
+      } catch (error) {
+        if (error instanceof ConcurrencyError) {
+          throw new StaleVersionError(ticketId, state.version, error.actual ?? state.version);
+        }
+        throw error;
+      }
+      return { event, state: next };
     },
 
     /** Resumes tickets whose automatic steps did not finish (the process died, a step failed). */

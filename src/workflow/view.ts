@@ -10,12 +10,21 @@ export function toTicketView(state: TicketState) {
     subject: c.subject ?? null,
     description: c.description,
     requester: c.requester,
-    level: c.escalation?.level ?? c.classification?.level ?? null,
+    level: c.level ?? c.escalation?.level ?? c.classification?.level ?? null,
     category: c.classification?.category ?? null,
     confidence: c.classification?.confidence ?? null,
     classification: c.classification,
-    answer: c.draft ? { text: c.draft.answer, citations: c.draft.citations, model: c.draft.model } : null,
+    answer: c.agentAnswer
+      ? { text: c.agentAnswer.body, citations: [], by: c.agentAnswer.by }
+      : c.draft
+        ? { text: c.draft.answer, citations: c.draft.citations, model: c.draft.model }
+        : null,
     escalation: c.escalation,
+    assignee: c.assignee,
+    firstResponseAt: c.firstResponseAt,
+    resolution: c.resolution,
+    closed: c.closed,
+    sla: c.sla,
     createdAt: c.receivedAt,
     updatedAt: c.updatedAt,
   };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../support/databases.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
+import { tokenFor } from '../support/auth.ts';
 
 const requester = { email: 'ann@example.com', name: 'Ann' };
 
@@ -12,8 +13,11 @@ function expectProblem(res: { status: number; headers: Record<string, string>; b
 
 describe.each(databaseKinds)('tickets API on %s', (kind) => {
   let app: TestApp;
+  /** Listing tickets and reading the global log need a token (docs/auth.md); an auditor may read both. */
+  let auditor: { Authorization: string };
   beforeAll(async () => {
     app = await startTestApp(kind);
+    auditor = (await tokenFor(app, 'auditor')).auth;
   });
   afterAll(async () => {
     await app.close();
@@ -87,11 +91,13 @@ describe.each(databaseKinds)('tickets API on %s', (kind) => {
       await app.http.post('/api/tickets').set('Prefer', 'wait=5').send({ description: `datacenter outage ${i}`, requester });
     }
     await app.tf.projector.catchUp();
-    const page1 = await app.http.get('/api/tickets?status=escalated&level=3&limit=2');
+    const page1 = await app.http.get('/api/tickets?status=escalated&level=3&limit=2').set(auditor);
     expect(page1.status).toBe(200);
     expect(page1.body.items).toHaveLength(2);
     expect(page1.body.items.every((t: { status: string; level: number }) => t.status === 'escalated' && t.level === 3)).toBe(true);
-    const page2 = await app.http.get(`/api/tickets?status=escalated&level=3&limit=2&cursor=${page1.body.nextCursor}`);
+    const page2 = await app.http
+      .get(`/api/tickets?status=escalated&level=3&limit=2&cursor=${page1.body.nextCursor}`)
+      .set(auditor);
     expect(page2.status).toBe(200);
     const ids = [...page1.body.items, ...page2.body.items].map((t: { id: string }) => t.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -142,18 +148,18 @@ describe.each(databaseKinds)('tickets API on %s', (kind) => {
       ['unknown event type', '/api/events?types=Nope', 400],
       ['unknown route', '/api/nothing-here', 404],
     ])('%s', async (_name, url, status) => {
-      expectProblem(await app.http.get(url), status);
+      expectProblem(await app.http.get(url).set(auditor), status);
     });
   });
 
   it('serves the global log in order, resumable from a position', async () => {
-    const all = await app.http.get('/api/events?limit=1000');
+    const all = await app.http.get('/api/events?limit=1000').set(auditor);
     expect(all.status).toBe(200);
     const positions = all.body.events.map((e: { position: number }) => e.position);
     expect(positions.length).toBeGreaterThan(10);
-    const tail = await app.http.get(`/api/events?after=${positions[4]}&limit=3`);
+    const tail = await app.http.get(`/api/events?after=${positions[4]}&limit=3`).set(auditor);
     expect(tail.body.events.map((e: { position: number }) => e.position)).toEqual(positions.slice(5, 8));
-    const received = await app.http.get('/api/events?types=TicketReceived&limit=1000');
+    const received = await app.http.get('/api/events?types=TicketReceived&limit=1000').set(auditor);
     expect(received.body.events.every((e: { type: string }) => e.type === 'TicketReceived')).toBe(true);
   });
 

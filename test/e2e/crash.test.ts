@@ -21,7 +21,8 @@ describe('a server killed with SIGKILL right after a 201', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('classifies the ticket after it is started again, with no new request', async () => {
+  // Two cold starts of a real server (each creates or opens PGlite and loads the model).
+  it('classifies the ticket after it is started again, with no new request', { timeout: 180_000 }, async () => {
     const env = { DATA_DIR: dataDir, LLM: 'ollama', OLLAMA_HOST: ollama.url, OLLAMA_MODEL: 'heuristic-stand-in' };
     const first = await startServerProcess(env);
     const created = await fetch(`${first.url}/api/tickets`, {

@@ -9,10 +9,9 @@ import {
   type JSONRecordedEvent,
   type RecordedEvent,
 } from '@eventstore/db-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEvent,
-  eventSchemaVersions,
   UnknownEventError,
   type AnyNewEvent,
   type EventMetadata,
@@ -32,6 +31,7 @@ import {
   resumePosition,
   revisionToVersion,
   subscribeEventStoreDb,
+  subscribeEventStoreDbPort,
   toConcurrencyError,
   toEsdbEvent,
   toExpectedRevision,
@@ -47,7 +47,7 @@ const metadata: EventMetadata = {
 };
 
 function closed(id = randomUUID()): AnyNewEvent {
-  return createEvent('TicketClosed', { reason: 'resolved' }, metadata, {
+  return createEvent('TicketClosed', { reason: 'resolved', closedBy: 'agent' }, metadata, {
     id,
     timestamp: new Date('2024-05-01T10:00:00.000Z'),
   });
@@ -149,10 +149,10 @@ describe('EventStoreDB mapping (no server)', () => {
         id: event.id,
         type: 'TicketClosed',
         contentType: 'application/json',
-        data: { reason: 'resolved' },
+        data: { reason: 'resolved', closedBy: 'agent' },
         metadata: {
           ...metadata,
-          schemaVersion: 1,
+          schemaVersion: 2,
           timestamp: '2024-05-01T10:00:00.000Z',
           $correlationId: 'corr-1',
           $causationId: 'cause-1',
@@ -209,19 +209,26 @@ describe('EventStoreDB mapping (no server)', () => {
     });
 
     describe('upcasting', () => {
-      const original = eventSchemaVersions.TicketClosed;
-      afterEach(() => {
-        eventSchemaVersions.TicketClosed = original;
-        delete upcasters.TicketClosed;
-      });
-
-      it('upcasts old schema versions on read', () => {
-        const raw = recorded(closed()); // written at v1
-        eventSchemaVersions.TicketClosed = 2;
-        upcasters.TicketClosed = { 1: (data) => ({ ...data, comment: 'from v1' }) };
+      it('upcasts a stored TicketClosed v1 to v2 on read, deriving closedBy from the actor', () => {
+        const raw = recorded(closed());
+        const stored1 = raw.metadata as { schemaVersion: number };
+        stored1.schemaVersion = 1; // as an older build wrote it
+        (raw.data as Record<string, unknown>) = { reason: 'resolved', comment: 'done' };
         const stored = fromRecordedEvent(raw);
         expect(stored?.schemaVersion).toBe(1);
-        expect(stored?.data).toEqual({ reason: 'resolved', comment: 'from v1' });
+        expect(stored?.data).toEqual({ reason: 'resolved', closedBy: 'agent', comment: 'done' });
+      });
+
+      it('refuses a version with no upcaster path', () => {
+        const original = upcasters.TicketClosed;
+        delete upcasters.TicketClosed;
+        try {
+          const raw = recorded(closed());
+          (raw.metadata as { schemaVersion: number }).schemaVersion = 1;
+          expect(() => fromRecordedEvent(raw)).toThrow(UnknownEventError);
+        } finally {
+          upcasters.TicketClosed = original!;
+        }
       });
     });
   });
@@ -307,6 +314,43 @@ describe('EventStoreDB mapping (no server)', () => {
       expect(items).toEqual([
         { kind: 'event', event: expect.objectContaining({ id: b.id, position: 200, version: 2 }) },
         { kind: 'checkpoint', position: 300 },
+      ]);
+    });
+
+    it('adapts to the port: events, checkpoints as resumable cursors, one caughtUp at the head', async () => {
+      const stream = Object.assign(new PassThrough({ objectMode: true }), {
+        unsubscribe: async () => undefined,
+      });
+      let options: { fromPosition?: unknown; filter?: Filter } = {};
+      const client = {
+        subscribeToAll(opts: typeof options) {
+          options = opts;
+          return stream;
+        },
+      } as unknown as EventStoreDBClient;
+      const subscription = subscribeEventStoreDbPort({
+        client,
+        from: 100,
+        headPosition: async () => 300,
+      });
+      const items: unknown[] = [];
+      const consumed = (async () => {
+        for await (const item of subscription) items.push(item);
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(options.fromPosition).toEqual({ commit: 100n, prepare: 100n });
+      const b = closed();
+      const c = closed();
+      stream.write({ event: recorded(b, { commit: 200n }) });
+      await options.filter!.checkpointReached!(stream as never, { commit: 250n, prepare: 0n });
+      stream.write({ event: recorded(c, { commit: 300n, revision: 1n }) });
+      stream.end();
+      await consumed;
+      expect(items).toEqual([
+        { kind: 'event', event: expect.objectContaining({ id: b.id }), position: 200 },
+        { kind: 'checkpoint', position: 249 },
+        { kind: 'event', event: expect.objectContaining({ id: c.id }), position: 300 },
+        { kind: 'caughtUp', position: 300 },
       ]);
     });
   });

@@ -4,7 +4,13 @@ import type { EventMeta, TicketMachineEvent } from '../../machines/index.ts';
 /** Sample machine events for specifications and graph traversal. */
 export const meta: EventMeta = { at: '2026-11-24T10:00:00.000Z', actorId: 'test', version: 1 };
 
-const trace = { model: 'test-model', promptVersion: 'v1', promptHash: 'h', latencyMs: 5, attempts: 1 };
+const trace = {
+  model: 'test-model',
+  promptVersion: 'v1',
+  promptHash: 'h',
+  latencyMs: 5,
+  attempts: 1,
+};
 
 export const received = (threshold = 0.7): TicketMachineEvent => ({
   type: 'TicketReceived',
@@ -18,7 +24,11 @@ export const received = (threshold = 0.7): TicketMachineEvent => ({
   meta,
 });
 
-export const classificationStarted: TicketMachineEvent = { type: 'ClassificationStarted', data: { model: 'm' }, meta };
+export const classificationStarted: TicketMachineEvent = {
+  type: 'ClassificationStarted',
+  data: { model: 'm' },
+  meta,
+};
 
 export const classified = (
   level: 1 | 2 | 3,
@@ -35,11 +45,19 @@ export const classificationFailed: TicketMachineEvent = {
   meta,
 };
 
-export const draftStarted: TicketMachineEvent = { type: 'AnswerDraftStarted', data: { model: 'm' }, meta };
+export const draftStarted: TicketMachineEvent = {
+  type: 'AnswerDraftStarted',
+  data: { model: 'm' },
+  meta,
+};
 
 export const drafted: TicketMachineEvent = {
   type: 'xstate.done.actor.draftAnswer',
-  output: { answer: 'Reset it at the portal.', citations: [{ id: 'password-reset', title: 'Reset' }], ...trace },
+  output: {
+    answer: 'Reset it at the portal.',
+    citations: [{ id: 'password-reset', title: 'Reset' }],
+    ...trace,
+  },
   meta,
 };
 
@@ -55,4 +73,99 @@ export const escalated = (data: EventData<'TicketEscalated'>): TicketMachineEven
   meta,
 });
 
-export const closed: TicketMachineEvent = { type: 'TicketClosed', data: { reason: 'resolved' }, meta };
+export const closed: TicketMachineEvent = {
+  type: 'TicketClosed',
+  data: { reason: 'resolved', closedBy: 'agent' },
+  meta,
+};
+
+// Agents' events (issue 5). Every sample is stamped with `meta.at`; reopening is allowed until `reopenUntil`.
+const agent = 'agent@example.com';
+const other = 'lead@example.com';
+const agentMeta: EventMeta = { ...meta, actorId: agent };
+export const agentEvents = {
+  claimed: { type: 'TicketClaimed', data: { agent }, meta: agentMeta },
+  assignedToOther: {
+    type: 'TicketAssigned',
+    data: { agent: other, previous: null },
+    meta: { ...meta, actorId: other },
+  },
+  released: { type: 'TicketReleased', data: { agent }, meta: agentMeta },
+  releasedByOther: {
+    type: 'TicketReleased',
+    data: { agent: other },
+    meta: { ...meta, actorId: other },
+  },
+  started: { type: 'WorkStarted', data: {}, meta: agentMeta },
+  replied: { type: 'AgentReplied', data: { body: 'Looking into it.' }, meta: agentMeta },
+  noted: { type: 'InternalNoteAdded', data: { body: 'Probably the switch.' }, meta: agentMeta },
+  onHold: { type: 'TicketPutOnHold', data: { message: 'Which building?' }, meta: agentMeta },
+  requesterReplied: {
+    type: 'RequesterReplied',
+    data: { body: 'Building B.' },
+    meta: { ...meta, actorId: 'ann@example.com' },
+  },
+  resolved: {
+    type: 'TicketResolved',
+    data: { resolution: 'Replaced the switch.', reopenUntil: '2026-12-01T10:00:00.000Z' },
+    meta: agentMeta,
+  },
+  resolvedWindowOver: {
+    type: 'TicketResolved',
+    data: { resolution: 'Replaced the switch.', reopenUntil: '2026-11-24T09:00:00.000Z' },
+    meta: agentMeta,
+  },
+  reopened: { type: 'TicketReopened', data: { reason: 'It broke again.' }, meta: agentMeta },
+  relevelled3to2: {
+    type: 'TicketRelevelled',
+    data: { from: 3, to: 2, reason: 'application, not network' },
+    meta: agentMeta,
+  },
+  relevelled2to3: {
+    type: 'TicketRelevelled',
+    data: { from: 2, to: 3, reason: 'it is the network' },
+    meta: agentMeta,
+  },
+  relevelledTo1: {
+    type: 'TicketRelevelled',
+    data: { from: 3, to: 1, reason: 'a how-to question', answer: 'Use the self-service portal.' },
+    meta: agentMeta,
+  },
+  relevelledTo1WithoutAnswer: {
+    type: 'TicketRelevelled',
+    data: { from: 3, to: 1, reason: 'how-to' },
+    meta: agentMeta,
+  },
+  answerAccepted: {
+    type: 'TicketClosed',
+    data: { reason: 'answer_accepted', closedBy: 'requester' },
+    meta,
+  },
+  answerRejected: { type: 'AnswerRejected', data: { comment: 'did not help' }, meta },
+  closedResolved: {
+    type: 'TicketClosed',
+    data: { reason: 'resolved', closedBy: 'requester' },
+    meta,
+  },
+  autoClosed: {
+    type: 'TicketClosed',
+    data: { reason: 'auto_close', closedBy: 'system' },
+    meta: { ...meta, actorId: 'sla-scheduler' },
+  },
+  withdrawn: { type: 'TicketClosed', data: { reason: 'withdrawn', closedBy: 'requester' }, meta },
+  firstResponseWarning: {
+    type: 'SlaWarning',
+    data: { clock: 'first_response', level: 3, targetMinutes: 15, dueAt: meta.at },
+    meta: { ...meta, actorId: 'sla-scheduler' },
+  },
+  firstResponseBreached: {
+    type: 'SlaBreached',
+    data: { clock: 'first_response', level: 3, targetMinutes: 15, dueAt: meta.at },
+    meta: { ...meta, actorId: 'sla-scheduler' },
+  },
+  resolutionBreached: {
+    type: 'SlaBreached',
+    data: { clock: 'resolution', level: 3, targetMinutes: 240, dueAt: meta.at },
+    meta: { ...meta, actorId: 'sla-scheduler' },
+  },
+} satisfies Record<string, TicketMachineEvent>;

@@ -19,7 +19,14 @@ export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }
 /** The whole product on a fresh real database, with the model port chosen by the test. */
 export async function startTestApp(
   kind: DatabaseKind,
-  options: { llm?: LanguageModel; knowledgeBase?: KnowledgeBase; env?: Record<string, string>; db?: Database } = {},
+  options: {
+    llm?: LanguageModel;
+    knowledgeBase?: KnowledgeBase;
+    env?: Record<string, string>;
+    db?: Database;
+    /** A controllable clock for events and SLA timers (see test/support/clock.ts). */
+    now?: () => Date;
+  } = {},
 ): Promise<TestApp> {
   const config: Config = loadConfig({ LOG_LEVEL: 'silent', ...options.env });
   const db = options.db ?? (await openTestDatabase(kind));
@@ -27,6 +34,7 @@ export async function startTestApp(
     db,
     llm: options.llm ?? scriptedModel(),
     knowledgeBase: options.knowledgeBase ?? tinyKnowledgeBase(),
+    ...(options.now ? { now: options.now } : {}),
   });
   return {
     tf,

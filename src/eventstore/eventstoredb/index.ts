@@ -1,6 +1,7 @@
 export { createEventStoreDbStore, type EventStoreDbStoreOptions } from './store.ts';
 export {
   subscribeEventStoreDb,
+  subscribeEventStoreDbPort,
   toServerFilter,
   type EventStoreDbSubscription,
   type SubscribeEventStoreDbOptions,

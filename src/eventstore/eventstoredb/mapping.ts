@@ -182,7 +182,7 @@ export function fromRecordedEvent(
     position,
     type: event.type,
     schemaVersion,
-    data: upcast(event.type, schemaVersion, event.data),
+    data: upcast(event.type, schemaVersion, event.data, metadata),
     metadata,
     timestamp,
   } as StoredEvent;

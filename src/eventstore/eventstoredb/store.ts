@@ -33,6 +33,7 @@ import {
   toEsdbEvent,
   toExpectedRevision,
 } from './mapping.ts';
+import { subscribeEventStoreDbPort } from './subscribe.ts';
 
 export interface EventStoreDbStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false`; ignored when `client` is given. */
@@ -336,6 +337,26 @@ export function createEventStoreDbStore(options: EventStoreDbStoreOptions): Even
         seen += page.length;
       }
       return 0;
+    },
+
+    subscribe(subscribeOptions = {}) {
+      return subscribeEventStoreDbPort({
+        client,
+        namespace,
+        headPosition: () => this.headPosition(),
+        ...subscribeOptions,
+      });
+    },
+
+    async pendingAfter(after, pendingOptions = {}) {
+      // No count on $all: scan (client-side filtered) up to `cap` events.
+      const cap = pendingOptions.cap ?? 10_000;
+      const { events } = await this.readAll({
+        after,
+        limit: cap,
+        ...(pendingOptions.types ? { types: pendingOptions.types } : {}),
+      });
+      return { count: events.length, oldest: events[0]?.timestamp ?? null };
     },
 
     onAppended(listener) {

@@ -12,6 +12,7 @@ import {
   type ReadPosition,
 } from '@eventstore/db-client';
 import type { EventType, StoredEvent } from '../../events/index.ts';
+import type { Subscription, SubscriptionItem as PortSubscriptionItem } from '../types.ts';
 import { fromRecordedEvent, positionToNumber, resumePosition } from './mapping.ts';
 
 /**
@@ -154,6 +155,65 @@ export function subscribeEventStoreDb(
     [Symbol.asyncIterator]: () => iterator,
     async close() {
       await subscription?.unsubscribe().catch(() => undefined);
+      await iterator.return(undefined);
+    },
+  };
+}
+
+/**
+ * The port's `subscribe` on EventStoreDB: {@link subscribeEventStoreDb} from `{ after: from }`,
+ * events and server checkpoints mapped to the port's items, and one `caughtUp` once the
+ * subscription has passed the head of the log as it stood when it started (the 6.x client has no
+ * caught-up notification). ESDB pushes; the client's stream pauses when its buffer is full, so a
+ * slow consumer still holds the server back (back-pressure). A checkpoint at c means everything
+ * before c was delivered; it is reported as c − 1, a cursor that resumes exactly there.
+ */
+export function subscribeEventStoreDbPort(
+  options: Omit<SubscribeEventStoreDbOptions, 'from'> & {
+    from?: number;
+    signal?: AbortSignal;
+    headPosition: () => Promise<number>;
+  },
+): Subscription {
+  const inner = subscribeEventStoreDb({
+    client: options.client,
+    from: { after: options.from ?? 0 },
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.checkpointInterval ? { checkpointInterval: options.checkpointInterval } : {}),
+  });
+  const onAbort = () => void inner.close();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  async function* run(): AsyncGenerator<PortSubscriptionItem> {
+    try {
+      const head = await options.headPosition();
+      let caughtUp = false;
+      let last = options.from ?? 0;
+      if (head <= last) {
+        caughtUp = true;
+        yield { kind: 'caughtUp', position: last };
+      }
+      for await (const item of inner) {
+        last = item.kind === 'event' ? item.event.position : item.position - 1;
+        yield item.kind === 'event'
+          ? { kind: 'event', event: item.event, position: last }
+          : { kind: 'checkpoint', position: last };
+        if (!caughtUp && last >= head) {
+          caughtUp = true;
+          yield { kind: 'caughtUp', position: last };
+        }
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      await inner.close();
+    }
+  }
+  const iterator = run();
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    async close() {
+      await inner.close();
       await iterator.return(undefined);
     },
   };

@@ -8,8 +8,15 @@ import {
   trainLogistic,
   type LogisticModel,
 } from './logreg.ts';
-import { naiveBayesLevels, trainNaiveBayes, type NaiveBayesModel } from './nb.ts';
-import { normalizeText, ticketToText } from './text.ts';
+import {
+  complementNbLevels,
+  naiveBayesLevels,
+  trainComplementNb,
+  trainNaiveBayes,
+  type ComplementNbModel,
+  type NaiveBayesModel,
+} from './nb.ts';
+import { metaTokens, normalizeText, ticketToText } from './text.ts';
 import {
   Vectorizer,
   defaultVectorizerOptions,
@@ -53,8 +60,28 @@ export interface TrainOptions {
   minGroupCount: number;
   /** Additive smoothing of the naive-Bayes head; 0 disables the head. */
   nbAlpha: number;
+  /** Smoothing of the complement naive-Bayes head over the same fine labels; 0 disables it. */
+  cnbAlpha?: number | undefined;
+  /**
+   * A second logistic regression over the fine labels (word features only, so it costs about what
+   * the level head costs), its probabilities summed per level for the stacking layer.
+   */
+  fineLr?: boolean | undefined;
   /** Categories seen fewer times than this are folded into "general". */
   minCategoryCount: number;
+  /** Add requester tokens (hashed sender of "received from:" and its domain). */
+  requester?: boolean | undefined;
+  /** Add identifier tokens that keep their digits (`job_1148`, `sid_34`). */
+  ids?: boolean | undefined;
+  /** Repeat the subject this many extra times (up-weights it in both blocks). */
+  subjectRepeat?: number | undefined;
+  /**
+   * How the confidence of a level-1 prediction is made: 'isotonic' = a binary (level 1 against
+   * escalation) stacking layer, isotonic-calibrated on cross-fitted out-of-fold scores, so it is the
+   * probability that the ticket is truly level 1 at the training data's class mix; 'none' = the
+   * 3-class stacking probability (version-1 behaviour).
+   */
+  l1Calibration?: 'isotonic' | 'none' | undefined;
   /** Progress messages (training is a few seconds per fold). */
   log?: ((message: string) => void) | undefined;
 }
@@ -71,7 +98,29 @@ export const defaultTrainOptions: TrainOptions = {
   minCategoryCount: 3,
   minGroupCount: 30,
   nbAlpha: 0.01,
+  requester: false,
+  ids: false,
+  subjectRepeat: 0,
+  l1Calibration: 'isotonic',
+  cnbAlpha: 0,
+  fineLr: false,
 };
+
+/** The text the model sees: normalised subject and description plus meta tokens. */
+export function modelText(
+  subject: string | undefined,
+  description: string,
+  o: Pick<TrainOptions, 'requester' | 'ids' | 'subjectRepeat'>,
+): string {
+  let text = normalizeText(ticketToText(subject, description));
+  const rep = o.subjectRepeat ?? 0;
+  if (rep > 0 && subject?.trim()) {
+    const s = normalizeText(subject);
+    for (let i = 0; i < rep; i++) text += ` ${s}`;
+  }
+  const meta = metaTokens(`${subject ?? ''}\n${description}`, o);
+  return meta.length > 0 ? `${text} ${meta.join(' ')}` : text;
+}
 
 export interface Prediction {
   level: Level;
@@ -102,11 +151,27 @@ export interface ClassifierFile {
   level: { weights: string; bias: number[] };
   stack: { weights: number[][]; bias: number[] };
   nb?: { labels: string[]; labelLevel: number[]; logPrior: number[]; logTheta: string } | undefined;
+  /** Complement naive Bayes over the naive-Bayes head's fine labels (Float32 base64). */
+  cnb?: { weights: string } | undefined;
+  /** Fine-label logistic regression over the word features (Float32 base64, `w[f * labels + c]`). */
+  fine?: { weights: string; bias: number[] } | undefined;
   category?: { names: string[]; weights: string; bias: number[] } | undefined;
+  /** Binary stacking layer (level 1 against escalation) and its isotonic calibration. */
+  l1?:
+    { weights: number[][]; bias: number[]; calibration: { x: number[]; y: number[] } } | undefined;
   /** Normalised training texts and their levels: the near-duplicate memory. */
   memory: { texts: string[]; levels: number[] };
   /** Cross-validated figures measured while training, for the record. */
-  crossValidation?: { accuracy: number; folds: number } | undefined;
+  crossValidation?:
+    | {
+        accuracy: number;
+        folds: number;
+        /** Cross-fitted accuracy, macro-F1 and L1-vs-escalate accuracy of the stacked model. */
+        stacked?: { accuracy: number; macroF1: number; binaryAccuracy: number } | undefined;
+        /** Auto-answer precision and level-1 coverage at 0.7 on the cross-fitted scores. */
+        at07?: { precision: number; coverage: number } | undefined;
+      }
+    | undefined;
   /**
    * The lowest L1 confidence at which auto-answers were at least 95 % right on the training
    * data's out-of-fold scores (a recommendation for AUTO_ANSWER_THRESHOLD), if reached.
@@ -124,6 +189,8 @@ export class LocalClassifier {
     private readonly levelHead: LogisticModel,
     private readonly categoryHead: LogisticModel | undefined,
     private readonly nbHead: NaiveBayesModel | undefined,
+    private readonly cnbHead: ComplementNbModel | undefined = undefined,
+    private readonly fineHead: LogisticModel | undefined = undefined,
   ) {
     this.memoryVectors = file.memory.texts.map((t) => vectorizer.transform(t));
     this.index = new NeighbourIndex(
@@ -167,14 +234,35 @@ export class LocalClassifier {
           logTheta: decode(file.nb.logTheta),
         }
       : undefined;
-    return new LocalClassifier(file, vectorizer, levelHead, categoryHead, nbHead);
+    const cnbHead =
+      file.cnb && file.nb
+        ? { labelLevel: file.nb.labelLevel, weights: decode(file.cnb.weights) }
+        : undefined;
+    const fineHead =
+      file.fine && file.nb
+        ? {
+            classes: file.nb.labels.length,
+            dimension: vectorizer.words.length,
+            weights: decode(file.fine.weights),
+            bias: Float32Array.from(file.fine.bias),
+          }
+        : undefined;
+    return new LocalClassifier(
+      file,
+      vectorizer,
+      levelHead,
+      categoryHead,
+      nbHead,
+      cnbHead,
+      fineHead,
+    );
   }
 
   static train(rows: TrainingRow[], options: Partial<TrainOptions> = {}): LocalClassifier {
     const o: TrainOptions = { ...defaultTrainOptions, ...options };
     const log = o.log ?? (() => {});
     if (rows.length < 6) throw new Error('need at least 6 training rows');
-    const texts = rows.map((r) => normalizeText(ticketToText(r.subject, r.description)));
+    const texts = rows.map((r) => modelText(r.subject, r.description, o));
     const rawKeys = rows.map((r) => ticketToText(r.subject, r.description).trim().toLowerCase());
     const ys = rows.map((r) => r.level - 1);
     const vectorizer = Vectorizer.fit(texts, { ...defaultVectorizerOptions, ...o.vectorizer });
@@ -199,7 +287,14 @@ export class LocalClassifier {
     const fine = fineKey.map((g) => labels.indexOf(g));
     const labelLevel = labels.map((l) => Number(l.split(':')[0]) - 1);
     const useNb = o.nbAlpha > 0;
+    const useCnb = useNb && (o.cnbAlpha ?? 0) > 0;
+    const oofCnb: number[][] = new Array(rows.length);
     const oofNb: number[][] = new Array(rows.length);
+    const useFine = useNb && o.fineLr === true && labels.length > 3;
+    const nWords = vectorizer.words.length;
+    const wordXs = useFine ? xs.map((x) => wordPart(x, nWords)) : [];
+    const oofFine: number[][] = new Array(rows.length);
+    const fineModels: LogisticModel[] = [];
     const oof: number[][] = new Array(rows.length);
     const foldModels: LogisticModel[] = [];
     for (let f = 0; f < folds; f++) {
@@ -225,12 +320,35 @@ export class LocalClassifier {
         );
         for (const i of held) oofNb[i] = naiveBayesLevels(nb, xs[i]!);
       }
+      if (useFine) {
+        const fm = trainLogistic(
+          train.map((i) => wordXs[i]!),
+          train.map((i) => fine[i]!),
+          labels.length,
+          nWords,
+          { l2: o.l2, maxIter: o.maxIter, balanced: false },
+        );
+        fineModels.push(fm);
+        for (const i of held) oofFine[i] = fineLevels(fm, labelLevel, wordXs[i]!);
+      }
+      if (useCnb) {
+        const cnb = trainComplementNb(
+          train.map((i) => xs[i]!),
+          train.map((i) => fine[i]!),
+          labelLevel,
+          dim,
+          o.cnbAlpha!,
+        );
+        for (const i of held) oofCnb[i] = complementNbLevels(cnb, xs[i]!);
+      }
       log(`fold ${f + 1}/${folds} done`);
     }
     // The level head is the average of the fold models: its scores on new tickets are
     // distributed like the out-of-fold scores the stacking layer is fitted on.
     const levelHead = averageModels(foldModels);
     const nbHead = useNb ? trainNaiveBayes(xs, fine, labelLevel, dim, o.nbAlpha) : undefined;
+    const fineHead = useFine ? averageModels(fineModels) : undefined;
+    const cnbHead = useCnb ? trainComplementNb(xs, fine, labelLevel, dim, o.cnbAlpha!) : undefined;
 
     // Near-duplicate memory: each training ticket's neighbours, never itself or a verbatim copy.
     const index = new NeighbourIndex(xs, dim, o.knnMaxDf);
@@ -242,20 +360,88 @@ export class LocalClassifier {
       const p = softmax(logits);
       if (argmax(p) === ys[i]) oofCorrect++;
       const pNb = useNb ? (oofNb[i] ?? naiveBayesLevels(nbHead!, xs[i]!)) : undefined;
-      stackX.push(stackFeatures(p, nb, (d) => ys[d]!, pNb));
+      const pCnb = useCnb ? (oofCnb[i] ?? complementNbLevels(cnbHead!, xs[i]!)) : undefined;
+      const pFine = useFine
+        ? (oofFine[i] ?? fineLevels(fineHead!, labelLevel, wordXs[i]!))
+        : undefined;
+      stackX.push(stackFeatures(p, nb, (d) => ys[d]!, pNb, pCnb, pFine));
     }
     const stack = trainDenseLogistic(stackX, ys, 3, o.stackL2, o.stackBalanced);
-    let stackCorrect = 0;
+    const useL1 = (o.l1Calibration ?? 'none') === 'isotonic';
+    const yBin = ys.map((y) => (y === 0 ? 0 : 1));
+    const l1Stack = useL1 ? trainDenseLogistic(stackX, yBin, 2, o.stackL2, false) : undefined;
+    // Cross-fitted stacking: each fold's stacking layers are fitted on the other folds, so these
+    // scores are honest out-of-fold figures and what the calibration is fitted on.
+    const cfLevel: number[] = new Array(rows.length).fill(0);
+    const cfL1: number[] = new Array(rows.length).fill(0);
+    for (let f = 0; f < folds; f++) {
+      const tr = stackX.map((_, i) => i).filter((i) => foldOf[i] !== f);
+      const held = stackX.map((_, i) => i).filter((i) => foldOf[i] === f);
+      if (tr.length === 0 || held.length === 0) continue;
+      const s3 = trainDenseLogistic(
+        tr.map((i) => stackX[i]!),
+        tr.map((i) => ys[i]!),
+        3,
+        o.stackL2,
+        o.stackBalanced,
+      );
+      const s2 = useL1
+        ? trainDenseLogistic(
+            tr.map((i) => stackX[i]!),
+            tr.map((i) => yBin[i]!),
+            2,
+            o.stackL2,
+            false,
+          )
+        : undefined;
+      for (const i of held) {
+        const p3 = softmax(denseLogits(s3, stackX[i]!));
+        cfLevel[i] = argmax(p3);
+        cfL1[i] = s2 ? softmax(denseLogits(s2, stackX[i]!))[0]! : p3[0]!;
+      }
+    }
+    const calibration = useL1
+      ? isotonic(
+          cfL1,
+          yBin.map((y) => 1 - y),
+        )
+      : undefined;
     const l1Scores: Array<{ p: number; right: boolean }> = [];
-    stackX.forEach((x, i) => {
-      const probs = softmax(denseLogits(stack, x));
-      const k = argmax(probs);
-      if (k === ys[i]) stackCorrect++;
-      if (k === 0) l1Scores.push({ p: probs[0]!, right: ys[i] === 0 });
+    let cfCorrect = 0;
+    let cfBinary = 0;
+    let answered = 0;
+    let answeredRight = 0;
+    const confusion = [0, 1, 2].map(() => [0, 0, 0]);
+    cfLevel.forEach((k, i) => {
+      const y = ys[i]!;
+      confusion[y]![k]!++;
+      if (k === y) cfCorrect++;
+      if ((k === 0) === (y === 0)) cfBinary++;
+      if (k === 0) {
+        const p = calibration ? applyCalibration(calibration, cfL1[i]!) : cfL1[i]!;
+        l1Scores.push({ p, right: y === 0 });
+        if (p >= 0.7) {
+          answered++;
+          if (y === 0) answeredRight++;
+        }
+      }
     });
+    const f1s = [0, 1, 2].map((k) => {
+      const tp = confusion[k]![k]!;
+      const predicted = confusion[0]![k]! + confusion[1]![k]! + confusion[2]![k]!;
+      const support = confusion[k]!.reduce((a, b) => a + b, 0);
+      return tp === 0 ? 0 : (2 * tp) / (predicted + support);
+    });
+    const level1Count = ys.filter((y) => y === 0).length;
+    const stacked = {
+      accuracy: cfCorrect / rows.length,
+      macroF1: (f1s[0]! + f1s[1]! + f1s[2]!) / 3,
+      binaryAccuracy: cfBinary / rows.length,
+    };
     log(
-      `out-of-fold accuracy: linear ${(oofCorrect / rows.length).toFixed(3)}, ` +
-        `stacked (in-sample) ${(stackCorrect / rows.length).toFixed(3)}`,
+      `out-of-fold: linear head accuracy ${(oofCorrect / rows.length).toFixed(3)}; stacked ` +
+        `accuracy ${stacked.accuracy.toFixed(3)}, macro-F1 ${stacked.macroF1.toFixed(3)}, ` +
+        `L1-vs-escalate ${stacked.binaryAccuracy.toFixed(3)}`,
     );
 
     // Optional category head, on the rows that have a category.
@@ -313,38 +499,67 @@ export class LocalClassifier {
             logTheta: encode(nbHead.logTheta),
           }
         : undefined,
+      cnb: cnbHead ? { weights: encode(cnbHead.weights) } : undefined,
+      fine: fineHead
+        ? { weights: encode(fineHead.weights), bias: Array.from(fineHead.bias) }
+        : undefined,
       category,
       memory: { texts, levels: rows.map((r) => r.level) },
-      crossValidation: { accuracy: oofCorrect / rows.length, folds },
+      l1:
+        l1Stack && calibration
+          ? { weights: l1Stack.weights, bias: l1Stack.bias, calibration }
+          : undefined,
+      crossValidation: {
+        accuracy: oofCorrect / rows.length,
+        folds,
+        stacked,
+        at07: {
+          precision: answered === 0 ? 1 : answeredRight / answered,
+          coverage: level1Count === 0 ? 0 : answeredRight / level1Count,
+        },
+      },
       autoAnswer95: thresholdForPrecision(l1Scores, 0.95),
     };
     const digest = createHash('sha256')
       .update(file.level.weights)
       .update(JSON.stringify(file.stack))
+      .update(JSON.stringify(file.l1 ?? null))
       .digest('hex')
       .slice(0, 10);
-    file.version = `tfidf-lr-knn-v1-${digest}`;
-    return new LocalClassifier(file, vectorizer, levelHead, categoryHead, nbHead);
+    file.version = `tfidf-lr-knn-v2-${digest}`;
+    return new LocalClassifier(
+      file,
+      vectorizer,
+      levelHead,
+      categoryHead,
+      nbHead,
+      cnbHead,
+      fineHead,
+    );
   }
 
   predict(subject: string | undefined, description: string): Prediction {
-    const text = normalizeText(ticketToText(subject, description));
+    const text = modelText(subject, description, this.file.options);
     const x = this.vectorizer.transform(text);
     const logits = logisticLogits(this.levelHead, x);
     const p = softmax(logits);
     const levels = this.file.memory.levels;
     const nb = this.index.query(x, this.file.options.neighbours);
-    const probs = softmax(
-      denseLogits(
-        this.file.stack,
-        stackFeatures(
-          p,
-          nb,
-          (d) => levels[d]! - 1,
-          this.nbHead ? naiveBayesLevels(this.nbHead, x) : undefined,
-        ),
-      ),
+    const features = stackFeatures(
+      p,
+      nb,
+      (d) => levels[d]! - 1,
+      this.nbHead ? naiveBayesLevels(this.nbHead, x) : undefined,
+      this.cnbHead ? complementNbLevels(this.cnbHead, x) : undefined,
+      this.fineHead && this.file.nb
+        ? fineLevels(
+            this.fineHead,
+            this.file.nb.labelLevel,
+            wordPart(x, this.vectorizer.words.length),
+          )
+        : undefined,
     );
+    const probs = softmax(denseLogits(this.file.stack, features));
     const k = argmax(probs);
     const level = LEVELS[k]!;
 
@@ -380,7 +595,13 @@ export class LocalClassifier {
     return {
       level,
       probabilities: [probs[0]!, probs[1]!, probs[2]!],
-      confidence: probs[k]!,
+      confidence:
+        k === 0 && this.file.l1
+          ? applyCalibration(
+              this.file.l1.calibration,
+              softmax(denseLogits(this.file.l1, features))[0]!,
+            )
+          : probs[k]!,
       category,
       topTerms,
       nearest: top ? { similarity: top.similarity, level: levels[top.doc] as Level } : undefined,
@@ -397,6 +618,8 @@ export function stackFeatures(
   neighbours: Neighbour[],
   labelOf: (doc: number) => number,
   naiveBayesProbs?: number[],
+  complementScores?: number[],
+  fineProbs?: number[],
 ): number[] {
   const vote = [0, 0, 0];
   const best = [0, 0, 0];
@@ -413,6 +636,8 @@ export function stackFeatures(
   for (let k = 0; k < 3; k++) feats.push(best[k]!);
   for (let k = 0; k < 3; k++) feats.push(best[k]! ** 8);
   if (naiveBayesProbs) for (const p of naiveBayesProbs) feats.push(Math.log(Math.max(p, 1e-6)));
+  if (complementScores) for (const v of complementScores) feats.push(Math.max(v, -10));
+  if (fineProbs) for (const p of fineProbs) feats.push(Math.log(Math.max(p, 1e-6)));
   return feats;
 }
 
@@ -431,6 +656,61 @@ export function thresholdForPrecision(
     if (i >= 19 && (!next || next.p < s.p) && right / (i + 1) >= precision) best = s.p;
   });
   return best === undefined ? undefined : Math.round(best * 1000) / 1000;
+}
+
+/**
+ * Isotonic regression (pool adjacent violators) of 0/1 outcomes on scores: a non-decreasing map
+ * from score to observed frequency, stored as the blocks' mean scores (x) and frequencies (y).
+ */
+export function isotonic(scores: number[], outcomes: number[]): { x: number[]; y: number[] } {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  const blocks: Array<{ sx: number; sy: number; n: number }> = [];
+  for (const i of order) {
+    blocks.push({ sx: scores[i]!, sy: outcomes[i]!, n: 1 });
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1]!;
+      const a = blocks[blocks.length - 2]!;
+      if (a.sy / a.n < b.sy / b.n) break;
+      a.sx += b.sx;
+      a.sy += b.sy;
+      a.n += b.n;
+      blocks.pop();
+    }
+  }
+  const round = (v: number) => Math.round(v * 1e5) / 1e5;
+  return { x: blocks.map((b) => round(b.sx / b.n)), y: blocks.map((b) => round(b.sy / b.n)) };
+}
+
+/** The isotonic map at `score`, linear between block centres and flat beyond the ends. */
+export function applyCalibration(c: { x: number[]; y: number[] }, score: number): number {
+  const { x, y } = c;
+  if (x.length === 0) return score;
+  if (score <= x[0]!) return y[0]!;
+  if (score >= x[x.length - 1]!) return y[y.length - 1]!;
+  let lo = 0;
+  let hi = x.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid]! <= score) lo = mid;
+    else hi = mid;
+  }
+  const span = x[hi]! - x[lo]!;
+  return span <= 0 ? y[hi]! : y[lo]! + ((score - x[lo]!) / span) * (y[hi]! - y[lo]!);
+}
+
+/** The word block of a feature vector (word features come first). */
+function wordPart(x: SparseVector, words: number): SparseVector {
+  let n = 0;
+  while (n < x.idx.length && x.idx[n]! < words) n++;
+  return { idx: x.idx.subarray(0, n), val: x.val.subarray(0, n) };
+}
+
+/** A fine-label logistic regression's probabilities, summed per level. */
+function fineLevels(model: LogisticModel, labelLevel: number[], x: SparseVector): number[] {
+  const p = softmax(logisticLogits(model, x));
+  const levels = [0, 0, 0];
+  p.forEach((v, c) => (levels[labelLevel[c]!]! += v));
+  return levels;
 }
 
 function averageModels(models: LogisticModel[]): LogisticModel {

@@ -15,7 +15,10 @@ export {
 export {
   LEVELS,
   LocalClassifier,
+  applyCalibration,
   defaultTrainOptions,
+  isotonic,
+  modelText,
   type ClassifierFile,
   type Level,
   type Prediction,
@@ -31,4 +34,4 @@ export {
   type TrainFromRowsOptions,
 } from './train.ts';
 export { DRAFT_PROMPT_VERSION, DRAFT_TEMPLATE, DRAFT_TEMPLATE_HASH } from './draft.ts';
-export { normalizeText, ticketToText } from './text.ts';
+export { metaTokens, normalizeText, ticketToText } from './text.ts';

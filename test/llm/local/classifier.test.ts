@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   LocalClassifier,
+  applyCalibration,
+  isotonic,
+  metaTokens,
+  modelText,
   loadClassifier,
   normalizeText,
   saveClassifier,
@@ -21,6 +25,45 @@ describe('text preprocessing', () => {
       'received from: abc.def@gmail.com\r\n\r\nHello team,\r\n\r\nDrucker im Büro druckt nicht, ticket_no1550391 seit 10:30.\r\n\r\nBest regards\r\nJohn',
     );
     expect(t).toBe('drucker im buero druckt nicht ticket_no# seit # #');
+  });
+});
+
+describe('meta tokens', () => {
+  it('hashes the "received from:" sender and keeps its domain, without digits', () => {
+    const a = metaTokens('received from: abc.def@gmail.com\r\n\r\nhello', { requester: true });
+    expect(a[0]).toBe('xxmail');
+    expect(a[1]).toMatch(/^xxfrom_[a-z]{10}$/);
+    expect(a[2]).toBe('xxdom_gmail');
+    expect(a.join(' ')).not.toContain('abc');
+    expect(metaTokens('received from: ABC.def@gmail.com', { requester: true })).toEqual(a);
+    expect(metaTokens('no sender here', { requester: true })).toEqual([]);
+  });
+
+  it('keeps the number of job and system identifiers', () => {
+    expect(metaTokens('job_1148 failed on sid_34, job_1148 again', { ids: true })).toEqual([
+      'xxid_job_bbei',
+      'xxid_sid_de',
+    ]);
+    expect(metaTokens('job_1148 failed', {})).toEqual([]);
+  });
+
+  it('appends them to the normalised text only when enabled', () => {
+    expect(modelText('s', 'job_12 failed', {})).toBe('s job_# failed');
+    expect(modelText('s', 'job_12 failed', { ids: true })).toBe('s job_# failed xxid_job_bc');
+  });
+});
+
+describe('isotonic calibration', () => {
+  it('pools adjacent violators into a non-decreasing map', () => {
+    const c = isotonic([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0, 1, 0, 1, 1, 1]);
+    expect(c.y).toEqual([0, 0.5, 1]);
+    for (let i = 1; i < c.y.length; i++) expect(c.y[i]!).toBeGreaterThanOrEqual(c.y[i - 1]!);
+    expect(applyCalibration(c, 0)).toBe(0);
+    expect(applyCalibration(c, 0.99)).toBe(1);
+    expect(applyCalibration(c, 0.25)).toBeCloseTo(0.5, 5);
+    const mid = applyCalibration(c, 0.15);
+    expect(mid).toBeGreaterThan(0);
+    expect(mid).toBeLessThan(0.5);
   });
 });
 
@@ -65,6 +108,29 @@ describe('LocalClassifier', () => {
     const file = JSON.parse(readFileSync(path, 'utf8'));
     expect(file.format).toBe('ticketflow-local-classifier');
     expect(file.trainingRows).toBe(toyRows().length);
+  });
+
+  it('still loads a version-1 file (no binary head, no meta-token options)', () => {
+    const v1 = LocalClassifier.train(toyRows(), { folds: 3, l1Calibration: 'none' });
+    const file = JSON.parse(JSON.stringify(v1.file));
+    for (const key of ['requester', 'ids', 'subjectRepeat', 'l1Calibration']) delete file.options[key];
+    delete file.l1;
+    const again = LocalClassifier.fromFile(file);
+    for (const text of ['password reset please', 'server outage']) {
+      const a = v1.predict(undefined, text);
+      const b = again.predict(undefined, text);
+      expect(b.level).toBe(a.level);
+      expect(b.confidence).toBeCloseTo(a.probabilities[a.level - 1]!, 5);
+    }
+  });
+
+  it('reports a calibrated level-1 confidence and cross-fitted figures', () => {
+    const p = clf.predict(undefined, 'I forgot my password');
+    expect(clf.file.l1?.calibration.x.length).toBeGreaterThan(0);
+    expect(p.level).toBe(1);
+    expect(p.confidence).toBeGreaterThan(0.5);
+    expect(clf.file.crossValidation?.stacked?.accuracy).toBeGreaterThan(0.5);
+    expect(clf.version).toMatch(/^tfidf-lr-knn-v2-/);
   });
 
   it('rejects a file of another format', () => {

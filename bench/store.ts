@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { createPostgresEventStore, type EventStore } from '../src/eventstore/index.ts';
+import type { AnyNewEvent } from '../src/events/index.ts';
+import { closedLoop, type BenchContext } from './context.ts';
+import { openBenchDb, type BenchDb } from './db.ts';
+import { cloneStream, eventBatch, rng } from './fixtures.ts';
+import { ticketTemplates } from './prefill.ts';
+import { timedDatabase } from './sqlprofile.ts';
+
+const group = 'store';
+
+/**
+ * A writer that appends legal ticket histories one event at a time, with the expected version,
+ * the way the workflow does (TicketReceived with `no_stream`, then each step at its version).
+ */
+export function ticketWriter(
+  store: EventStore,
+  onAppended?: (position: number, type: string, at: number) => void,
+) {
+  const pool = ticketTemplates();
+  let k = Math.floor(Math.random() * pool.length);
+  let current = cloneStream(pool[k++ % pool.length]!);
+  let version = 0;
+  return async (): Promise<number> => {
+    if (version >= current.events.length) {
+      current = cloneStream(pool[k++ % pool.length]!);
+      version = 0;
+    }
+    const event = current.events[version]!;
+    const result = await store.appendToStream(
+      current.streamId,
+      [event],
+      version === 0 ? 'no_stream' : version,
+    );
+    onAppended?.(result.lastPosition, event.type, performance.now());
+    version = result.nextExpectedVersion;
+    return 1;
+  };
+}
+
+/** The same JSON the store writes for one event, for the bare-table baseline. */
+const payloadOf = (e: AnyNewEvent) =>
+  JSON.stringify({
+    id: e.id,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    data: e.data,
+    metadata: e.metadata,
+    timestamp: e.timestamp,
+  });
+
+export async function benchStore(ctx: BenchContext, bdb: BenchDb): Promise<void> {
+  const { durationMs, repeats } = ctx.options;
+  const kind = bdb.kind;
+  const store = createPostgresEventStore(bdb.db);
+  const r = rng(42);
+  const conns = (n: number) =>
+    kind === 'pglite' ? `${n} concurrent callers (one PGlite session)` : `${n} connections`;
+  await bdb.raw(`CREATE TABLE bench_raw (id bigserial PRIMARY KEY, payload jsonb NOT NULL)`);
+
+  type Shape = { key: string; label: string; workers: number; batch: number };
+  const shapes: Shape[] = [
+    { key: 'single-1', label: `single-event, ${conns(1)}`, workers: 1, batch: 1 },
+    { key: 'single-8', label: `single-event, ${conns(8)}`, workers: 8, batch: 1 },
+    { key: 'batch-10', label: 'batches of 10, 1 connection', workers: 1, batch: 10 },
+    { key: 'batch-100', label: 'batches of 100, 1 connection', workers: 1, batch: 100 },
+  ];
+
+  for (const shape of shapes) {
+    const rawRates: number[] = [];
+    const storeRates: number[] = [];
+    const rawLat: number[] = [];
+    const storeLat: number[] = [];
+    const writers = Array.from({ length: shape.workers }, () => ticketWriter(store));
+    // Events are built (and validated) before the clock starts; each operation only gives them fresh ids.
+    const template = eventBatch(r, randomUUID(), Math.max(shape.batch, 1));
+    const fresh = () => template.map((e) => ({ ...e, id: randomUUID() }) as AnyNewEvent);
+    for (let rep = 0; rep < repeats; rep++) {
+      // Interleave baseline and store so that background load hits both alike.
+      const raw = await closedLoop(shape.workers, durationMs, async () => {
+        if (shape.batch === 1) {
+          await bdb.raw(`INSERT INTO bench_raw (payload) VALUES ($1::jsonb)`, [
+            payloadOf(fresh()[0]!),
+          ]);
+        } else {
+          const docs = fresh().map(payloadOf);
+          await bdb.raw(`INSERT INTO bench_raw (payload) SELECT unnest($1::jsonb[])`, [docs]);
+        }
+        return shape.batch;
+      });
+      rawRates.push(raw.units / raw.seconds);
+      rawLat.push(...raw.latenciesMs);
+      const st = await closedLoop(shape.workers, durationMs, async (w) => {
+        if (shape.batch === 1) return writers[w]!();
+        await store.appendToStream(`ticket-${randomUUID()}`, fresh(), 'no_stream');
+        return shape.batch;
+      });
+      storeRates.push(st.units / st.seconds);
+      storeLat.push(...st.latenciesMs);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const baselineName = `raw INSERT ${shape.key}`;
+    ctx.addRate(
+      {
+        group,
+        db: kind,
+        name: `raw INSERT baseline: ${shape.label}`,
+        unit: 'events/s',
+        note: kind === 'pglite' ? "PGlite's own query()" : 'pg, bare table (bigserial + jsonb)',
+      },
+      rawRates,
+    );
+    const run = ctx.addRate(
+      {
+        group,
+        db: kind,
+        name: `appendToStream: ${shape.label}`,
+        unit: 'events/s',
+        baseline: baselineName,
+      },
+      storeRates,
+    );
+    run.ratioToBaseline = run.median / median(rawRates);
+    if (shape.key === 'single-8') {
+      run.target = '≥ 60 % of raw INSERT';
+      run.met = run.ratioToBaseline >= 0.6;
+    }
+    if (shape.key === 'batch-100') {
+      run.target = '≥ 50,000 events/s';
+      run.met = run.median >= 50_000;
+    }
+    if (shape.batch === 1) {
+      ctx.addLatency(
+        { group, db: kind, name: `raw INSERT latency: ${shape.label}`, unit: 'ms' },
+        rawLat,
+      );
+      ctx.addLatency(
+        { group, db: kind, name: `appendToStream latency: ${shape.label}`, unit: 'ms' },
+        storeLat,
+      );
+    }
+  }
+
+  // Decomposition of the single-event append at 8 connections: the same bare INSERT in an explicit
+  // transaction, then with the store's other statements added one by one.
+  if (kind === 'postgres' && bdb.pool) {
+    const pool = bdb.pool;
+    const template = eventBatch(r, randomUUID(), 1)[0]!;
+    const variants: Array<{ label: string; extra: string[] }> = [
+      { label: 'BEGIN; INSERT; COMMIT', extra: [] },
+      {
+        label: 'BEGIN; INSERT; SELECT pg_notify; COMMIT',
+        extra: [`SELECT pg_notify('bench_probe', 'x')`],
+      },
+      { label: 'BEGIN; UPSERT tf_streams-like row; INSERT; COMMIT', extra: ['STREAM'] },
+      {
+        label: "BEGIN; UPSERT; INSERT; SELECT pg_notify; COMMIT (the store's shape)",
+        extra: ['STREAM', `SELECT pg_notify('bench_probe', 'x')`],
+      },
+    ];
+    await bdb.raw(
+      `CREATE TABLE bench_streams (stream_id text PRIMARY KEY, version bigint NOT NULL)`,
+    );
+    const lines = [
+      '| 8 connections, one event per transaction | events/s (median of runs) | vs autocommit INSERT |',
+      '|---|---:|---:|',
+    ];
+    const auto = await closedLoop(8, durationMs, async () => {
+      await pool.query(`INSERT INTO bench_raw (payload) VALUES ($1::jsonb)`, [
+        payloadOf({ ...template, id: randomUUID() } as AnyNewEvent),
+      ]);
+      return 1;
+    });
+    const autoRate = auto.units / auto.seconds;
+    lines.push(`| autocommit INSERT (the baseline shape) | ${autoRate.toFixed(0)} | 100 % |`);
+    for (const v of variants) {
+      const rates: number[] = [];
+      for (let rep = 0; rep < Math.min(repeats, 3); rep++) {
+        const res = await closedLoop(8, durationMs, async () => {
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            for (const sql of v.extra) {
+              if (sql === 'STREAM') {
+                await client.query(
+                  `INSERT INTO bench_streams (stream_id, version) VALUES ($1, 1) ON CONFLICT (stream_id) DO UPDATE SET version = bench_streams.version + 1`,
+                  [`s-${randomUUID()}`],
+                );
+              } else await client.query(sql);
+            }
+            await client.query(`INSERT INTO bench_raw (payload) VALUES ($1::jsonb)`, [
+              payloadOf({ ...template, id: randomUUID() } as AnyNewEvent),
+            ]);
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+          return 1;
+        });
+        rates.push(res.units / res.seconds);
+      }
+      const m = [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
+      lines.push(`| ${v.label} | ${m.toFixed(0)} | ${((m / autoRate) * 100).toFixed(0)} % |`);
+    }
+    ctx.note(
+      group,
+      `**postgres: what each part of an append costs at 8 connections** (bare table, same payload; measured in this run):\n\n${lines.join('\n')}`,
+    );
+  }
+
+  // Where one single-event append spends its time, statement by statement (SQL timed from the client).
+  for (const workers of [1, 8]) {
+    const timed = timedDatabase(bdb.db);
+    const tstore = createPostgresEventStore(timed.db);
+    const writers = Array.from({ length: workers }, () => ticketWriter(tstore));
+    const res = await closedLoop(workers, Math.min(durationMs, 2000), (w) => writers[w]!());
+    ctx.note(
+      group,
+      `**${kind}: time per single-event append, ${conns(workers)}** (${res.ops} appends, ${(res.ops / res.seconds).toFixed(0)}/s; statement time measured around each client call, so with ${workers} callers it includes waiting for the connection/session):\n\n${timed.table(res.ops)}`,
+    );
+  }
+}
+
+export async function runStoreGroup(ctx: BenchContext, kind: BenchDb['kind']): Promise<void> {
+  const bdb = await openBenchDb(kind, ctx.options.postgresUrl);
+  try {
+    await benchStore(ctx, bdb);
+  } finally {
+    await bdb.dispose();
+  }
+}

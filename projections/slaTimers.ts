@@ -1,0 +1,86 @@
+import type { StoredEvent } from '../src/events/index.ts';
+import { liveTable, type Projection } from '../src/projector/types.ts';
+import {
+  evolveSla,
+  initialSlaState,
+  timersOf,
+  type SlaSettings,
+  type SlaState,
+} from '../src/sla/clock.ts';
+import { replaceTimers } from '../src/sla/timers.ts';
+import { ticketEventTypes } from './tickets.ts';
+
+const ticketIdOf = (event: StoredEvent) => event.streamId.slice('ticket-'.length);
+
+/**
+ * SLA clocks and their due timers, derived from ticket events: `tf_sla_clocks` keeps each ticket's
+ * folded clock state, `tf_sla_timers` the instants at which a warning, a breach or an auto-close
+ * falls due. The scheduler (src/sla/scheduler.ts) claims due rows; the events stay the truth.
+ * The due instants depend on the configured policy, hence a factory.
+ */
+export function slaTimersProjection(settings: SlaSettings): Projection {
+  return {
+    name: 'sla_timers',
+    tables: ['tf_sla_clocks', 'tf_sla_timers'],
+    migrations: [
+      {
+        id: '160_sla',
+        statements: [
+          `CREATE TABLE tf_sla_clocks (
+            ticket_id uuid PRIMARY KEY,
+            version integer NOT NULL,
+            state jsonb NOT NULL
+          )`,
+          `CREATE TABLE tf_sla_timers (
+            ticket_id uuid NOT NULL,
+            kind text NOT NULL,
+            due_at timestamptz NOT NULL,
+            version integer NOT NULL,
+            leased_until timestamptz,
+            PRIMARY KEY (ticket_id, kind)
+          )`,
+          `CREATE INDEX tf_sla_timers_due ON tf_sla_timers (due_at)`,
+        ],
+      },
+    ],
+    handles: ticketEventTypes,
+
+    async apply(tx, events, table = liveTable) {
+      const ids = [...new Set(events.map(ticketIdOf))];
+      const { rows } = await tx.query<{ ticket_id: string; state: SlaState }>(
+        `SELECT ticket_id, state FROM ${table('tf_sla_clocks')} WHERE ticket_id = ANY($1::uuid[])`,
+        [ids],
+      );
+      const states = new Map(rows.map((r) => [r.ticket_id, r.state]));
+      const changed = new Set<string>();
+      const hadTimers = new Set<string>();
+      for (const event of events) {
+        const id = ticketIdOf(event);
+        const before = states.get(id) ?? initialSlaState();
+        if (before.version >= event.version) continue; // a re-delivered event
+        if (!changed.has(id) && timersOf(before, settings).length > 0) hadTimers.add(id);
+        states.set(id, evolveSla(before, event));
+        changed.add(id);
+      }
+      if (changed.size === 0) return;
+      const docs = [...changed].map((id) => ({
+        ticket_id: id,
+        version: states.get(id)!.version,
+        state: states.get(id),
+      }));
+      await tx.query(
+        `INSERT INTO ${table('tf_sla_clocks')} AS tf_sla_clocks (ticket_id, version, state)
+         SELECT (d->>'ticket_id')::uuid, (d->>'version')::int, d->'state' FROM jsonb_array_elements($1::jsonb) AS d
+         ON CONFLICT (ticket_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state`,
+        [JSON.stringify(docs)],
+      );
+      for (const id of changed) {
+        const state = states.get(id)!;
+        const timers = timersOf(state, settings);
+        // Most tickets never reach an agent: no timers before or after, nothing to write.
+        if (timers.length === 0 && !hadTimers.has(id)) continue;
+        await replaceTimers(tx, id, state.version, timers, { table: table('tf_sla_timers') });
+      }
+    },
+  };
+}

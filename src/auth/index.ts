@@ -1,0 +1,13 @@
+export { generateToken, hashToken, bearerToken, tokenPrefix } from './tokens.ts';
+export {
+  createUserDirectory,
+  foldUser,
+  userIdFor,
+  userStreamId,
+  userStreamPrefix,
+  UserError,
+  type UserDirectory,
+  type UserState,
+} from './users.ts';
+export { principalForToken, anonymous, type Principal } from './principal.ts';
+export * from './policy.ts';

@@ -1,0 +1,150 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgres, type Database } from '../../src/db/index.ts';
+import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
+import { createProjector, type Projector } from '../../src/projector/index.ts';
+import { projections } from '../../projections/index.ts';
+import { databaseKinds, openTestDatabase } from '../support/databases.ts';
+import { appendStep, replayTickets, ticketLife, ticketRows } from './ticketEvents.ts';
+
+const logger = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function indexNames(db: Database, table: string) {
+  const { rows } = await db.query<{ indexname: string }>(
+    `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 ORDER BY 1`,
+    [table],
+  );
+  return rows.map((r) => r.indexname);
+}
+
+describe.each(databaseKinds)('projection runner on %s', (kind) => {
+  let db: Database;
+  let store: EventStore;
+  let projector: Projector;
+  beforeEach(async () => {
+    db = await openTestDatabase(kind);
+    store = createPostgresEventStore(db);
+    projector = createProjector({ db, store, projections, logger, batchSize: 4 });
+  });
+  afterEach(async () => {
+    await projector.stop();
+    await store.close();
+    await db.close();
+  });
+
+  it('rebuilds into shadow tables while the live tables keep serving, then swaps them in', async () => {
+    const lives = Array.from({ length: 6 }, () => ticketLife());
+    for (const life of lives) for (const step of [0, 1]) await appendStep(store, life, step);
+    await projector.start();
+    await projector.catchUp();
+    const indexesBefore = await indexNames(db, 'tf_tickets');
+    expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
+
+    let batches = 0;
+    const applied = await projector.rebuild('tickets', {
+      async onShadowBatch() {
+        batches++;
+        if (batches !== 1) return;
+        // Mid-rebuild: the live table still answers, with every ticket ...
+        const shadow = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM tf_tickets_shadow`,
+        );
+        expect(Number(shadow.rows[0]!.n)).toBeLessThan(lives.length);
+        expect(await ticketRows(db)).toHaveLength(lives.length);
+        // ... and keeps being updated: a ticket closed now shows up in the live table at once.
+        await appendStep(store, lives[0]!, 2);
+        await projector.catchUp();
+        const live = await ticketRows(db);
+        expect(live.find((r) => r.id === lives[0]!.stream.slice('ticket-'.length))?.status).toBe(
+          'closed',
+        );
+      },
+    });
+    expect(batches).toBeGreaterThan(1);
+    expect(applied).toBeGreaterThanOrEqual(12);
+    await projector.catchUp();
+    // Swapped in: equal to a replay, the same index names, no shadow left behind.
+    expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
+    expect(await indexNames(db, 'tf_tickets')).toEqual(indexesBefore);
+    const { rows } = await db.query(`SELECT to_regclass('tf_tickets_shadow') AS t`);
+    expect(rows[0]).toEqual({ t: null });
+    // Later events land in the new table; a second rebuild gives the same rows.
+    await appendStep(store, lives[1]!, 2);
+    await projector.catchUp();
+    const after = await ticketRows(db);
+    expect(after.filter((r) => r.status === 'closed')).toHaveLength(2);
+    await projector.rebuild('tickets');
+    expect(await ticketRows(db)).toEqual(after);
+    for (const name of ['status_history', 'responses', 'users', 'sla_timers'])
+      await projector.rebuild(name);
+    expect(await ticketRows(db)).toEqual(after);
+  });
+
+  it('reports lag in events and seconds behind the head', async () => {
+    await projector.start();
+    const lives = Array.from({ length: 3 }, () => ticketLife());
+    await projector.stop(); // nothing runs: the lag grows
+    projector = createProjector({ db, store, projections, logger, batchSize: 4 });
+    for (const life of lives) await appendStep(store, life, 0);
+    await sleep(1100);
+    const behind = (await projector.lag()).find((l) => l.name === 'tickets')!;
+    expect(behind.events).toBe(3);
+    expect(behind.seconds).toBeGreaterThanOrEqual(1);
+    await projector.start();
+    await projector.catchUp();
+    const lag = (await projector.lag()).find((l) => l.name === 'tickets')!;
+    expect(lag).toMatchObject({ events: 0, seconds: 0, leader: true });
+  });
+});
+
+describe.runIf(databaseKinds.includes('postgres'))(
+  'projection leadership on a PostgreSQL server',
+  () => {
+    it('lets one of two runners lead each projection; the other waits for it, then takes over', async () => {
+      const dbA = await openTestDatabase('postgres');
+      const schema = (await dbA.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
+      const dbB = await openPostgres({ connectionString: process.env.TEST_DATABASE_URL!, schema });
+      const storeA = createPostgresEventStore(dbA);
+      const storeB = createPostgresEventStore(dbB);
+      const options = { projections, logger, leaseRetryMs: 100, pollMs: 100 };
+      const a = createProjector({ db: dbA, store: storeA, ...options });
+      const b = createProjector({ db: dbB, store: storeB, ...options });
+      try {
+        await a.start();
+        await b.start();
+        expect(
+          projections
+            .filter((p) => p.handles.length > 0)
+            .every((p) => a.leads(p.name) && !b.leads(p.name)),
+        ).toBe(true);
+        // Read-your-writes on the follower: its catchUp waits for the leader's runner.
+        const life = ticketLife();
+        for (const step of [0, 1]) await appendStep(storeB, life, step);
+        await b.catchUp();
+        expect(await ticketRows(dbB)).toEqual(await replayTickets(storeB, dbB));
+        expect((await b.lag()).every((l) => !l.leader && l.events === 0)).toBe(true);
+        // The leader goes away: the follower takes over within its retry interval.
+        const stoppedAt = Date.now();
+        await a.stop();
+        while (!b.leads('tickets')) {
+          if (Date.now() - stoppedAt > 5_000) throw new Error('no takeover');
+          await sleep(20);
+        }
+        expect(Date.now() - stoppedAt).toBeLessThan(2_000);
+        await appendStep(storeB, life, 2);
+        await b.catchUp();
+        expect(await ticketRows(dbB)).toEqual(await replayTickets(storeB, dbB));
+        // Only the leading process rebuilds.
+        await expect(a.rebuild('tickets')).rejects.toThrow(/run by another process/);
+      } finally {
+        await b.stop();
+        await a.stop();
+        await storeA.close();
+        await storeB.close();
+        await dbB.close();
+        await dbA.close();
+      }
+    });
+  },
+);
