@@ -40,19 +40,24 @@ export function statusOf(snapshot: TicketSnapshot): string {
   return typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0]!;
 }
 
-/** Applies one machine event with XState's pure `transition()`: nothing is executed. */
+/**
+ * Applies one machine event with XState's pure `transition()`: nothing is executed. An event the
+ * machine does not take in this state (guards included) is refused with IllegalTransitionError.
+ */
 export function applyEvent(
   state: TicketState,
   event: TicketMachineEvent,
   version: number,
 ): TicketState {
-  if (!state.snapshot.can(event)) {
-    throw new IllegalTransitionError(
-      statusOf(state.snapshot),
-      event.type,
-      allowedEvents(state.snapshot),
-    );
-  }
+  if (!state.snapshot.can(event)) throw illegal(state, event);
+  return transitionTo(state, event, version);
+}
+
+function illegal(state: TicketState, event: TicketMachineEvent): IllegalTransitionError {
+  return new IllegalTransitionError(statusOf(state.snapshot), event.type, allowedEvents(state.snapshot));
+}
+
+function transitionTo(state: TicketState, event: TicketMachineEvent, version: number): TicketState {
   const [snapshot, actions] = transition(ticketMachine, state.snapshot, event);
   const pendingActors = actions.flatMap((action): TicketState['pendingActors'] => {
     if (action.type !== 'xstate.spawnChild') return [];
@@ -64,10 +69,20 @@ export function applyEvent(
   return { snapshot, version, pendingActors };
 }
 
-/** Rebuilds a ticket from its stream. Pure: a fold through the machine, no actor runs. */
+/**
+ * Rebuilds a ticket from its stream. Pure: a fold through the machine, no actor runs.
+ * Stored events were checked by the machine when they were appended, so the fold does not ask
+ * `can()` again (it doubles the cost of a replay); an event the machine ignores still fails,
+ * because XState then returns the very same snapshot.
+ */
 export function foldTicket(events: readonly StoredEvent[]): TicketState {
   let state = initialTicketState();
-  for (const event of events) state = applyEvent(state, toMachineEvent(event), event.version);
+  for (const event of events) {
+    const machineEvent = toMachineEvent(event);
+    const next = transitionTo(state, machineEvent, event.version);
+    if (next.snapshot === state.snapshot) throw illegal(state, machineEvent);
+    state = next;
+  }
   return state;
 }
 

@@ -15,6 +15,7 @@ import {
   IllegalTransitionError,
   nextStep,
   statusOf,
+  toMachineEvent,
   type TicketMachineEvent,
   type TicketState,
 } from '../../machines/index.ts';
@@ -109,62 +110,77 @@ export function createWorkflow(options: WorkflowOptions) {
     };
   }
 
+  type Loaded = { events: StoredEvent[]; state: TicketState };
+
+  /**
+   * Appends one follow-up event at the version the runner folded, and folds it into the state it
+   * already holds: the next step needs no new read of the stream.
+   */
   async function append<T extends EventType>(
     ticketId: string,
-    state: TicketState,
-    metadata: EventMetadata,
+    current: Loaded,
     type: T,
     data: EventData<T>,
-  ): Promise<void> {
-    const event = createEvent(type, data, metadata, { timestamp: now() }) as AnyNewEvent;
-    await store.appendToStream(ticketStreamId(ticketId), [event], state.version);
+  ): Promise<Loaded> {
+    const event = createEvent(type, data, followUp(current.events, current.state), {
+      timestamp: now(),
+    }) as AnyNewEvent;
+    const streamId = ticketStreamId(ticketId);
+    const result = await store.appendToStream(streamId, [event], current.state.version);
+    const stored = {
+      ...event,
+      streamId,
+      version: result.nextExpectedVersion,
+      position: result.lastPosition,
+    } as StoredEvent;
+    return {
+      events: [...current.events, stored],
+      state: applyEvent(current.state, toMachineEvent(stored), stored.version),
+    };
   }
 
-  /** One automatic step; false when the machine has nothing more to do without a person. */
-  async function step(ticketId: string): Promise<{ advanced: boolean; state: TicketState }> {
-    const { events, state } = await load(ticketId);
-    const next = nextStep(state);
-    if (!next) return { advanced: false, state };
-    const metadata = followUp(events, state);
+  /** One automatic step; null when the machine has nothing more to do without a person. */
+  async function step(ticketId: string, current: Loaded): Promise<Loaded | null> {
+    const next = nextStep(current.state);
+    if (!next) return null;
     switch (next.kind) {
       case 'startClassification':
-        await append(ticketId, state, metadata, 'ClassificationStarted', { model: actors.modelName });
-        break;
+        return append(ticketId, current, 'ClassificationStarted', { model: actors.modelName });
       case 'startDraft':
-        await append(ticketId, state, metadata, 'AnswerDraftStarted', { model: actors.modelName });
-        break;
+        return append(ticketId, current, 'AnswerDraftStarted', { model: actors.modelName });
       case 'escalate':
-        await append(ticketId, state, metadata, 'TicketEscalated', next.data);
-        break;
+        return append(ticketId, current, 'TicketEscalated', next.data);
       case 'invoke':
         if (next.actor === 'classifyTicket') {
           const outcome = await actors.classifyTicket(next.input);
-          if (outcome.ok) await append(ticketId, state, metadata, 'TicketClassified', outcome.data);
-          else await append(ticketId, state, metadata, 'ClassificationFailed', outcome.failure);
+          return outcome.ok
+            ? append(ticketId, current, 'TicketClassified', outcome.data)
+            : append(ticketId, current, 'ClassificationFailed', outcome.failure);
         } else {
           const outcome = await actors.draftAnswer(next.input);
-          if (outcome.ok) await append(ticketId, state, metadata, 'AnswerDrafted', outcome.data);
-          else await append(ticketId, state, metadata, 'AnswerDraftFailed', outcome.failure);
+          return outcome.ok
+            ? append(ticketId, current, 'AnswerDrafted', outcome.data)
+            : append(ticketId, current, 'AnswerDraftFailed', outcome.failure);
         }
-        break;
       default: {
         const unhandled: never = next;
         throw new Error(`unknown step ${JSON.stringify(unhandled)}`);
       }
     }
-    return { advanced: true, state };
   }
 
   async function drive(ticketId: string): Promise<TicketState> {
+    let current = await load(ticketId);
     for (;;) {
-      if (stopping) return (await load(ticketId)).state;
+      if (stopping) return current.state;
       try {
-        const { advanced, state } = await step(ticketId);
-        if (!advanced) return state;
+        const advanced = await step(ticketId, current);
+        if (!advanced) return current.state;
+        current = advanced;
       } catch (error) {
         // Another process moved this ticket on first: it owns this step; re-read and go on.
-        if (error instanceof ConcurrencyError) continue;
-        throw error;
+        if (!(error instanceof ConcurrencyError)) throw error;
+        current = await load(ticketId);
       }
     }
   }

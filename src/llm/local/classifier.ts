@@ -82,6 +82,11 @@ export interface TrainOptions {
    * 3-class stacking probability (version-1 behaviour).
    */
   l1Calibration?: 'isotonic' | 'none' | undefined;
+  /**
+   * The score that is calibrated: 'level' = the 3-class stacking layer's P(level 1); 'binary' = a
+   * separate binary (level 1 against escalation) stacking layer over the same inputs.
+   */
+  l1Score?: 'level' | 'binary' | undefined;
   /** Progress messages (training is a few seconds per fold). */
   log?: ((message: string) => void) | undefined;
 }
@@ -102,6 +107,7 @@ export const defaultTrainOptions: TrainOptions = {
   ids: false,
   subjectRepeat: 0,
   l1Calibration: 'isotonic',
+  l1Score: 'level',
   cnbAlpha: 0,
   fineLr: false,
 };
@@ -158,7 +164,13 @@ export interface ClassifierFile {
   category?: { names: string[]; weights: string; bias: number[] } | undefined;
   /** Binary stacking layer (level 1 against escalation) and its isotonic calibration. */
   l1?:
-    { weights: number[][]; bias: number[]; calibration: { x: number[]; y: number[] } } | undefined;
+    | {
+        /** The binary stacking layer; absent when the 3-class P(level 1) is calibrated. */
+        weights?: number[][] | undefined;
+        bias?: number[] | undefined;
+        calibration: { x: number[]; y: number[] };
+      }
+    | undefined;
   /** Normalised training texts and their levels: the near-duplicate memory. */
   memory: { texts: string[]; levels: number[] };
   /** Cross-validated figures measured while training, for the record. */
@@ -369,7 +381,9 @@ export class LocalClassifier {
     const stack = trainDenseLogistic(stackX, ys, 3, o.stackL2, o.stackBalanced);
     const useL1 = (o.l1Calibration ?? 'none') === 'isotonic';
     const yBin = ys.map((y) => (y === 0 ? 0 : 1));
-    const l1Stack = useL1 ? trainDenseLogistic(stackX, yBin, 2, o.stackL2, false) : undefined;
+    const binaryScore = o.l1Score === 'binary';
+    const l1Stack =
+      useL1 && binaryScore ? trainDenseLogistic(stackX, yBin, 2, o.stackL2, false) : undefined;
     // Cross-fitted stacking: each fold's stacking layers are fitted on the other folds, so these
     // scores are honest out-of-fold figures and what the calibration is fitted on.
     const cfLevel: number[] = new Array(rows.length).fill(0);
@@ -385,15 +399,16 @@ export class LocalClassifier {
         o.stackL2,
         o.stackBalanced,
       );
-      const s2 = useL1
-        ? trainDenseLogistic(
-            tr.map((i) => stackX[i]!),
-            tr.map((i) => yBin[i]!),
-            2,
-            o.stackL2,
-            false,
-          )
-        : undefined;
+      const s2 =
+        useL1 && binaryScore
+          ? trainDenseLogistic(
+              tr.map((i) => stackX[i]!),
+              tr.map((i) => yBin[i]!),
+              2,
+              o.stackL2,
+              false,
+            )
+          : undefined;
       for (const i of held) {
         const p3 = softmax(denseLogits(s3, stackX[i]!));
         cfLevel[i] = argmax(p3);
@@ -505,10 +520,11 @@ export class LocalClassifier {
         : undefined,
       category,
       memory: { texts, levels: rows.map((r) => r.level) },
-      l1:
-        l1Stack && calibration
+      l1: calibration
+        ? l1Stack
           ? { weights: l1Stack.weights, bias: l1Stack.bias, calibration }
-          : undefined,
+          : { calibration }
+        : undefined,
       crossValidation: {
         accuracy: oofCorrect / rows.length,
         folds,
@@ -599,7 +615,14 @@ export class LocalClassifier {
         k === 0 && this.file.l1
           ? applyCalibration(
               this.file.l1.calibration,
-              softmax(denseLogits(this.file.l1, features))[0]!,
+              this.file.l1.weights && this.file.l1.bias
+                ? softmax(
+                    denseLogits(
+                      { weights: this.file.l1.weights, bias: this.file.l1.bias },
+                      features,
+                    ),
+                  )[0]!
+                : probs[0]!,
             )
           : probs[k]!,
       category,

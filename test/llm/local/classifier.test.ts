@@ -113,7 +113,8 @@ describe('LocalClassifier', () => {
   it('still loads a version-1 file (no binary head, no meta-token options)', () => {
     const v1 = LocalClassifier.train(toyRows(), { folds: 3, l1Calibration: 'none' });
     const file = JSON.parse(JSON.stringify(v1.file));
-    for (const key of ['requester', 'ids', 'subjectRepeat', 'l1Calibration']) delete file.options[key];
+    for (const key of ['requester', 'ids', 'subjectRepeat', 'l1Calibration'])
+      delete file.options[key];
     delete file.l1;
     const again = LocalClassifier.fromFile(file);
     for (const text of ['password reset please', 'server outage']) {
@@ -131,6 +132,32 @@ describe('LocalClassifier', () => {
     expect(p.confidence).toBeGreaterThan(0.5);
     expect(clf.file.crossValidation?.stacked?.accuracy).toBeGreaterThan(0.5);
     expect(clf.version).toMatch(/^tfidf-lr-knn-v2-/);
+  });
+
+  it('round-trips the optional heads and meta tokens (tried on itsm-tickets, off by default)', () => {
+    const rows = toyRows().map((r, i) => ({
+      ...r,
+      group: `g${r.level}${i % 2}`,
+      description: `received from: u${i % 3}.x@company.com\n${r.description} job_${i % 4}`,
+    }));
+    const opts = {
+      folds: 3,
+      minGroupCount: 2,
+      requester: true,
+      ids: true,
+      subjectRepeat: 1,
+      cnbAlpha: 1,
+      fineLr: true,
+      l1Score: 'binary' as const,
+    };
+    const a = LocalClassifier.train(rows, opts);
+    expect(a.file.cnb).toBeDefined();
+    expect(a.file.fine).toBeDefined();
+    expect(a.file.l1?.weights).toBeDefined();
+    const b = LocalClassifier.fromFile(JSON.parse(JSON.stringify(a.file)));
+    for (const text of ['received from: u1.x@company.com\nforgot my password', 'server down']) {
+      expect(b.predict('s', text).confidence).toBeCloseTo(a.predict('s', text).confidence, 5);
+    }
   });
 
   it('rejects a file of another format', () => {
