@@ -54,7 +54,11 @@ export function applyEvent(
 }
 
 function illegal(state: TicketState, event: TicketMachineEvent): IllegalTransitionError {
-  return new IllegalTransitionError(statusOf(state.snapshot), event.type, allowedEvents(state.snapshot));
+  return new IllegalTransitionError(
+    statusOf(state.snapshot),
+    event.type,
+    allowedEvents(state.snapshot),
+  );
 }
 
 function transitionTo(state: TicketState, event: TicketMachineEvent, version: number): TicketState {

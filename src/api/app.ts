@@ -39,7 +39,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       logger: deps.logger,
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        const id =
+          typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
       },
@@ -71,7 +72,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   api.use(express.json({ limit: deps.bodyLimit, strict: true }));
   // Who is calling (docs/auth.md); each route then applies its rule from src/auth/policy.ts.
   api.use(authenticate({ db: deps.db, catchUp: deps.catchUp }));
-  api.use(ticketRoutes({ workflow: deps.workflow, db: deps.db, maxWaitSeconds: deps.maxWaitSeconds }));
+  api.use(
+    ticketRoutes({ workflow: deps.workflow, db: deps.db, maxWaitSeconds: deps.maxWaitSeconds }),
+  );
   api.use(commandRoutes({ workflow: deps.workflow, users: deps.users }));
   api.use(queueRoutes({ db: deps.db }));
   api.use(userRoutes({ db: deps.db, users: deps.users, catchUp: deps.catchUp }));
@@ -81,7 +84,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/api', api);
 
   app.use((req, res) => {
-    sendProblem(res, { title: 'Not found', status: 404, detail: `no route for ${req.method} ${req.path}` });
+    sendProblem(res, {
+      title: 'Not found',
+      status: 404,
+      detail: `no route for ${req.method} ${req.path}`,
+    });
   });
   app.use(problemHandler);
   return app;

@@ -2,7 +2,11 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { ConcurrencyError } from '../eventstore/index.ts';
 import { IllegalTransitionError } from '../../machines/index.ts';
-import { IdempotencyConflictError, StaleVersionError, TicketNotFoundError } from '../workflow/index.ts';
+import {
+  IdempotencyConflictError,
+  StaleVersionError,
+  TicketNotFoundError,
+} from '../workflow/index.ts';
 import { UserError } from '../auth/index.ts';
 
 /** An RFC 9457 problem detail. Extra members carry what a client needs to recover. */
@@ -28,10 +32,18 @@ export function sendProblem(res: Response, problem: Problem): void {
   res
     .status(problem.status)
     .type('application/problem+json')
-    .json({ type: `${problemTypeBase}${slug(problem.title)}`, ...problem, instance: res.req.originalUrl });
+    .json({
+      type: `${problemTypeBase}${slug(problem.title)}`,
+      ...problem,
+      instance: res.req.originalUrl,
+    });
 }
 
-const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (title: string) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 export function validationProblem(error: z.ZodError, where: string): HttpProblem {
   return new HttpProblem({
@@ -47,7 +59,8 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
   const body = bodyParserProblem(error);
   if (body) return sendProblem(res, body);
   if (error instanceof HttpProblem) return sendProblem(res, error.problem);
-  if (error instanceof z.ZodError) return sendProblem(res, validationProblem(error, 'request').problem);
+  if (error instanceof z.ZodError)
+    return sendProblem(res, validationProblem(error, 'request').problem);
   if (error instanceof TicketNotFoundError) {
     return sendProblem(res, { title: 'Ticket not found', status: 404, detail: error.message });
   }
@@ -69,7 +82,11 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
   }
   if (error instanceof UserError) {
     const status = error.code === 'exists' ? 409 : error.code === 'role_not_granted' ? 422 : 404;
-    return sendProblem(res, { title: error.code === 'exists' ? 'User exists' : 'User error', status, detail: error.message });
+    return sendProblem(res, {
+      title: error.code === 'exists' ? 'User exists' : 'User error',
+      status,
+      detail: error.message,
+    });
   }
   if (error instanceof ConcurrencyError) {
     return sendProblem(res, {
@@ -90,7 +107,11 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
     });
   }
   req.log?.error({ err: error }, 'unhandled error');
-  return sendProblem(res, { title: 'Internal error', status: 500, detail: 'the server failed; nothing was changed by this request unless it says otherwise' });
+  return sendProblem(res, {
+    title: 'Internal error',
+    status: 500,
+    detail: 'the server failed; nothing was changed by this request unless it says otherwise',
+  });
 };
 
 /** Errors thrown by express.json(): malformed JSON, oversize body, wrong charset. */

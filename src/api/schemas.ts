@@ -16,7 +16,10 @@ const level = z.coerce.number().int().min(1).max(3);
 
 export const listTicketsQuery = z
   .object({
-    status: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/).optional(),
+    status: z
+      .string()
+      .regex(/^[a-z_]+(,[a-z_]+)*$/)
+      .optional(),
     level: level.optional(),
     requester: z.email().optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -36,7 +39,10 @@ export const eventsQuery = z
   .object({
     after: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    types: z.string().regex(/^[A-Za-z]+(,[A-Za-z]+)*$/).optional(),
+    types: z
+      .string()
+      .regex(/^[A-Za-z]+(,[A-Za-z]+)*$/)
+      .optional(),
   })
   .strict();
 

@@ -60,7 +60,11 @@ function decodeCursor(cursor: string): [string, string] {
   } catch {
     // fall through to the problem below
   }
-  throw new HttpProblem({ title: 'Invalid cursor', status: 400, detail: 'the cursor is not one this API returned' });
+  throw new HttpProblem({
+    title: 'Invalid cursor',
+    status: 400,
+    detail: 'the cursor is not one this API returned',
+  });
 }
 
 export function ticketRoutes(deps: TicketRoutesDeps): Router {
@@ -68,16 +72,28 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
   const router = Router();
 
   /** Loads a ticket the caller may read; another requester's ticket is "not found", like a missing one. */
-  async function readable(principal: Principal, id: string, at: Parameters<Workflow['get']>[1] = {}) {
+  async function readable(
+    principal: Principal,
+    id: string,
+    at: Parameters<Workflow['get']>[1] = {},
+  ) {
     const ticket = await workflow.get(id, at);
     const c = ticket.state.snapshot.context;
-    enforce(canReadTicket(principal, { requesterEmail: c.requester.email, level: c.level }), 'this ticket', id);
+    enforce(
+      canReadTicket(principal, { requesterEmail: c.requester.email, level: c.level }),
+      'this ticket',
+      id,
+    );
     return ticket;
   }
 
   router.post('/tickets', async (req, res) => {
     if (!req.is('application/json')) {
-      throw new HttpProblem({ title: 'Unsupported media type', status: 415, detail: 'send application/json' });
+      throw new HttpProblem({
+        title: 'Unsupported media type',
+        status: 415,
+        detail: 'send application/json',
+      });
     }
     const principal = principalOf(res);
     enforce(canSubmitTicket(principal), 'POST /api/tickets');
@@ -89,11 +105,19 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
         : raw;
     const body = parse(createTicketBody, withRequester, 'body');
     if (principal.kind === 'user' && body.requester.email.toLowerCase() !== principal.email) {
-      throw new HttpProblem({ title: 'Forbidden', status: 403, detail: 'a requester files tickets under their own email' });
+      throw new HttpProblem({
+        title: 'Forbidden',
+        status: 403,
+        detail: 'a requester files tickets under their own email',
+      });
     }
     const idempotencyKey = req.get('idempotency-key');
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
-      throw new HttpProblem({ title: 'Invalid Idempotency-Key', status: 400, detail: 'use 1-200 visible ASCII characters' });
+      throw new HttpProblem({
+        title: 'Invalid Idempotency-Key',
+        status: 400,
+        detail: 'use 1-200 visible ASCII characters',
+      });
     }
     const wait = parsePreferWait(req.get('prefer'), deps.maxWaitSeconds);
     const submitted = await workflow.submit({
@@ -140,10 +164,14 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
     if (q.cursor) {
       const [createdAt, id] = decodeCursor(q.cursor);
       params.push(createdAt, id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.push(
+        `(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
     }
     params.push(q.limit + 1);
-    const { rows } = await db.query<Record<string, unknown> & { id: string; created_at_iso: string }>(
+    const { rows } = await db.query<
+      Record<string, unknown> & { id: string; created_at_iso: string }
+    >(
       `SELECT id, version, status, level, category, confidence, subject, requester_email, escalation_reason,
               created_at, updated_at, to_json(created_at) #>> '{}' AS created_at_iso
        FROM tf_tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -180,7 +208,9 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
     const { id } = parse(ticketIdParam, req.params, 'path');
     const principal = principalOf(res);
     const { events } = await readable(principal, id);
-    const visible = seesInternalNotes(principal) ? events : events.filter((e) => e.type !== 'InternalNoteAdded');
+    const visible = seesInternalNotes(principal)
+      ? events
+      : events.filter((e) => e.type !== 'InternalNoteAdded');
     res.json({ ticketId: id, events: visible.map(eventToJson) });
   });
 
@@ -188,8 +218,17 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
     const { id } = parse(ticketIdParam, req.params, 'path');
     const principal = principalOf(res);
     await readable(principal, id);
-    const kinds = seesInternalNotes(principal) ? [...publicResponseKinds, 'internal_note'] : publicResponseKinds;
-    const { rows } = await db.query<{ event_id: string; kind: string; body: string; citations: unknown; author: string; created_at: string }>(
+    const kinds = seesInternalNotes(principal)
+      ? [...publicResponseKinds, 'internal_note']
+      : publicResponseKinds;
+    const { rows } = await db.query<{
+      event_id: string;
+      kind: string;
+      body: string;
+      citations: unknown;
+      author: string;
+      created_at: string;
+    }>(
       `SELECT event_id, kind, body, citations, author, to_json(created_at) #>> '{}' AS created_at
        FROM tf_responses WHERE ticket_id = $1 AND kind = ANY($2::text[]) ORDER BY created_at, event_id`,
       [id, kinds],

@@ -97,16 +97,13 @@ export function userRoutes(deps: {
     const body = parse(tokenBody, req.body ?? {}, 'body');
     const issued = await deps.users.issueToken((await userOr404(id)).email, body, actorOf(res));
     await deps.catchUp();
-    res
-      .status(201)
-      .set('Cache-Control', 'no-store')
-      .json({
-        id: issued.tokenId,
-        role: issued.role,
-        userId: issued.userId,
-        token: issued.token,
-        note: 'shown once: store it now',
-      });
+    res.status(201).set('Cache-Control', 'no-store').json({
+      id: issued.tokenId,
+      role: issued.role,
+      userId: issued.userId,
+      token: issued.token,
+      note: 'shown once: store it now',
+    });
   });
 
   router.delete('/users/:id/tokens/:tokenId', async (req, res) => {

@@ -7,7 +7,10 @@ export const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .optional(),
   EVENTSTORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
   ESDB_URL: z.string().optional(),
   LLM: z.enum(['local', 'ollama']).default('local'),
@@ -42,7 +45,11 @@ export const configSchema = z.object({
       });
       const parsed = z.object({ 1: level, 2: level, 3: level }).safeParse(safeJson(text));
       if (!parsed.success) {
-        ctx.addIssue({ code: 'custom', message: 'SLA_POLICY: JSON {"1":{firstResponseMinutes,resolutionMinutes,businessHours},"2":...,"3":...}' });
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'SLA_POLICY: JSON {"1":{firstResponseMinutes,resolutionMinutes,businessHours},"2":...,"3":...}',
+        });
         return z.NEVER;
       }
       return parsed.data;
@@ -69,7 +76,9 @@ function safeJson(text: string): unknown {
 
 /** Reads and validates the configuration once, at start; everything else receives it. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = configSchema.safeParse(defined);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -12,7 +12,9 @@ export interface PgliteOptions {
  * PGlite is one PostgreSQL session in this process: its own mutex serialises queries and
  * transactions, so this adapter only has to translate the interface.
  */
-export async function openPglite(options: PgliteOptions = {}): Promise<Database & { pglite: PGlite }> {
+export async function openPglite(
+  options: PgliteOptions = {},
+): Promise<Database & { pglite: PGlite }> {
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),

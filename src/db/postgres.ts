@@ -11,9 +11,12 @@ export interface PostgresOptions {
 // BIGINT and XID8 arrive as strings from pg; positions and versions fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export async function openPostgres(options: PostgresOptions): Promise<Database & { pool: pg.Pool }> {
+export async function openPostgres(
+  options: PostgresOptions,
+): Promise<Database & { pool: pg.Pool }> {
   const schema = options.schema;
-  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`invalid schema name ${schema}`);
   if (schema) {
     const setup = new pg.Client({ connectionString: options.connectionString });
     await setup.connect();
@@ -68,7 +71,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
       });
       await client.query(`LISTEN ${channel}`);
       return async () => {
-        listeners.delete(client);
+        // close() may have released it already.
+        if (!listeners.delete(client)) return;
         await client.query(`UNLISTEN ${channel}`).catch(() => undefined);
         client.release();
       };

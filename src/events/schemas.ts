@@ -150,7 +150,12 @@ export const eventDataSchemas = {
 } as const;
 
 /** Event types that live in a user's stream, never in a ticket's. */
-export const identityEventTypes = ['UserCreated', 'RoleGranted', 'TokenIssued', 'TokenRevoked'] as const;
+export const identityEventTypes = [
+  'UserCreated',
+  'RoleGranted',
+  'TokenIssued',
+  'TokenRevoked',
+] as const;
 export type IdentityEventType = (typeof identityEventTypes)[number];
 
 export type EventType = keyof typeof eventDataSchemas;
@@ -191,7 +196,14 @@ export const eventSchemaVersions: Record<EventType, number> = {
   TokenRevoked: 1,
 };
 
-export const roleSchema = z.enum(['system', 'requester', 'agent', 'auditor', 'integrator', 'admin']);
+export const roleSchema = z.enum([
+  'system',
+  'requester',
+  'agent',
+  'auditor',
+  'integrator',
+  'admin',
+]);
 export type Role = z.infer<typeof roleSchema>;
 
 export const eventMetadataSchema = z.object({

@@ -5,14 +5,22 @@ export * from './types.ts';
 
 type ModelConfig = Pick<
   Config,
-  'LLM' | 'LOCAL_MODEL_PATH' | 'OLLAMA_HOST' | 'OLLAMA_MODEL' | 'OLLAMA_MAX_CONCURRENT' | 'CLASSIFY_TIMEOUT_MS'
+  | 'LLM'
+  | 'LOCAL_MODEL_PATH'
+  | 'OLLAMA_HOST'
+  | 'OLLAMA_MODEL'
+  | 'OLLAMA_MAX_CONCURRENT'
+  | 'CLASSIFY_TIMEOUT_MS'
 >;
 
 /**
  * Builds the configured model; the rest of the product sees only the LanguageModel port.
  * Adapters are imported on demand so a deployment loads only the one it uses.
  */
-export async function createLanguageModel(config: ModelConfig, knowledgeBase: KnowledgeBase): Promise<LanguageModel> {
+export async function createLanguageModel(
+  config: ModelConfig,
+  knowledgeBase: KnowledgeBase,
+): Promise<LanguageModel> {
   if (config.LLM === 'ollama') {
     const { createOllamaModel } = await import('./ollama/index.ts');
     return createOllamaModel({

@@ -115,19 +115,21 @@ export function createProjector(options: ProjectorOptions) {
       types: projection.handles,
     });
     if (events.length === 0) return 0;
-    await db.transaction(async (tx) => {
-      await projection.apply(tx, events, liveTable);
-      // Compare-and-set: if another runner moved the checkpoint, this batch is rolled back.
-      const { rows } = await tx.query(
-        `UPDATE tf_projection_checkpoints SET position = $2, updated_at = now()
+    await db
+      .transaction(async (tx) => {
+        await projection.apply(tx, events, liveTable);
+        // Compare-and-set: if another runner moved the checkpoint, this batch is rolled back.
+        const { rows } = await tx.query(
+          `UPDATE tf_projection_checkpoints SET position = $2, updated_at = now()
          WHERE name = $1 AND position = $3 RETURNING name`,
-        [projection.name, lastPosition, from],
-      );
-      if (rows.length === 0) throw new CheckpointMovedError(projection.name);
-    }).catch((error: unknown) => {
-      knownCheckpoints.delete(projection.name);
-      throw error;
-    });
+          [projection.name, lastPosition, from],
+        );
+        if (rows.length === 0) throw new CheckpointMovedError(projection.name);
+      })
+      .catch((error: unknown) => {
+        knownCheckpoints.delete(projection.name);
+        throw error;
+      });
     knownCheckpoints.set(projection.name, lastPosition);
     return events.length;
   }

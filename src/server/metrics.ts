@@ -30,14 +30,33 @@ export function createMetrics(deps: { db: Database; projector: Projector; workfl
   // Projection lag (docs/eventstore.md): read once per scrape for the four gauges below.
   let lagRead: { at: number; lags: ReturnType<Projector['lag']> } | null = null;
   const lags = () => {
-    if (!lagRead || Date.now() - lagRead.at > 250) lagRead = { at: Date.now(), lags: deps.projector.lag() };
+    if (!lagRead || Date.now() - lagRead.at > 250)
+      lagRead = { at: Date.now(), lags: deps.projector.lag() };
     return lagRead.lags;
   };
-  const lagGauges: Array<[string, string, (lag: Awaited<ReturnType<Projector['lag']>>[number]) => number]> = [
-    ['ticketflow_projection_lag_positions', 'Log positions between the head of the log and each projection checkpoint', (l) => Math.max(0, l.head - l.position)],
-    ['ticketflow_projection_lag_events', 'Events a projection handles committed after its checkpoint', (l) => l.events],
-    ['ticketflow_projection_lag_seconds', 'Age of the oldest event a projection has not applied yet (0 when caught up)', (l) => l.seconds],
-    ['ticketflow_projection_leader', '1 when this process runs the projection (advisory-lock lease), else 0', (l) => (l.leader ? 1 : 0)],
+  const lagGauges: Array<
+    [string, string, (lag: Awaited<ReturnType<Projector['lag']>>[number]) => number]
+  > = [
+    [
+      'ticketflow_projection_lag_positions',
+      'Log positions between the head of the log and each projection checkpoint',
+      (l) => Math.max(0, l.head - l.position),
+    ],
+    [
+      'ticketflow_projection_lag_events',
+      'Events a projection handles committed after its checkpoint',
+      (l) => l.events,
+    ],
+    [
+      'ticketflow_projection_lag_seconds',
+      'Age of the oldest event a projection has not applied yet (0 when caught up)',
+      (l) => l.seconds,
+    ],
+    [
+      'ticketflow_projection_leader',
+      '1 when this process runs the projection (advisory-lock lease), else 0',
+      (l) => (l.leader ? 1 : 0),
+    ],
   ];
   for (const [name, help, value] of lagGauges) {
     new Gauge({
@@ -56,12 +75,21 @@ export function createMetrics(deps: { db: Database; projector: Projector; workfl
     labelNames: ['level', 'clock', 'open'],
     registers: [registry],
     async collect() {
-      const { rows } = await deps.db.query<{ level: number | null; clock: string; open: boolean; n: number }>(
+      const { rows } = await deps.db.query<{
+        level: number | null;
+        clock: string;
+        open: boolean;
+        n: number;
+      }>(
         `SELECT level, clock, status NOT IN ('resolved', 'closed') AS open, count(*)::int AS n
          FROM tf_tickets, unnest(sla_breached) AS clock GROUP BY 1, 2, 3`,
       );
       this.reset();
-      for (const r of rows) this.set({ level: String(r.level ?? ''), clock: r.clock, open: String(r.open) }, Number(r.n));
+      for (const r of rows)
+        this.set(
+          { level: String(r.level ?? ''), clock: r.clock, open: String(r.open) },
+          Number(r.n),
+        );
     },
   });
   new Gauge({

@@ -5,7 +5,12 @@ import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
 import { createEventStoreDbStore } from '../eventstore/eventstoredb/index.ts';
-import { createLanguageModel, openKnowledgeBase, type KnowledgeBase, type LanguageModel } from '../llm/index.ts';
+import {
+  createLanguageModel,
+  openKnowledgeBase,
+  type KnowledgeBase,
+  type LanguageModel,
+} from '../llm/index.ts';
 import { createProjector, type Projector } from '../projector/index.ts';
 import { createTicketActors, createWorkflow, type Workflow } from '../workflow/index.ts';
 import { createProjections } from '../../projections/index.ts';
@@ -39,7 +44,10 @@ export interface TicketflowOverrides {
 }
 
 function requireEsdbUrl(config: Config): string {
-  if (!config.ESDB_URL) throw new Error('EVENTSTORE=eventstoredb needs ESDB_URL (e.g. esdb://localhost:2113?tls=false)');
+  if (!config.ESDB_URL)
+    throw new Error(
+      'EVENTSTORE=eventstoredb needs ESDB_URL (e.g. esdb://localhost:2113?tls=false)',
+    );
   return config.ESDB_URL;
 }
 
@@ -63,7 +71,12 @@ export async function createTicketflow(
   const now = overrides.now ?? (() => new Date());
   const slaSettings = slaSettingsFrom(config);
   const projections = createProjections(slaSettings);
-  const projector = createProjector({ db, store, projections, logger: logger.child({ component: 'projector' }) });
+  const projector = createProjector({
+    db,
+    store,
+    projections,
+    logger: logger.child({ component: 'projector' }),
+  });
   const knowledgeBase = overrides.knowledgeBase ?? (await openKnowledgeBase(config.KB_DIR));
   const llm = overrides.llm ?? (await createLanguageModel(config, knowledgeBase));
   const actors = createTicketActors(llm, knowledgeBase, {
@@ -119,11 +132,14 @@ export async function createTicketflow(
   // (or, with several processes, its step will lose the expected-version race harmlessly).
   const resumed = await resumeStuck(0);
   if (resumed > 0) logger.info({ resumed }, 'resumed unfinished tickets');
-  const sweep = setInterval(() => {
-    resumeStuck(config.STUCK_TICKET_AFTER_MS).catch((error: unknown) =>
-      logger.error({ err: error }, 'stuck-ticket sweep failed'),
-    );
-  }, Math.max(1000, config.STUCK_TICKET_AFTER_MS / 2));
+  const sweep = setInterval(
+    () => {
+      resumeStuck(config.STUCK_TICKET_AFTER_MS).catch((error: unknown) =>
+        logger.error({ err: error }, 'stuck-ticket sweep failed'),
+      );
+    },
+    Math.max(1000, config.STUCK_TICKET_AFTER_MS / 2),
+  );
   sweep.unref();
   // Timers that fell due while no process ran are emitted now, then on every poll.
   await sla.tick().catch((error: unknown) => logger.error({ err: error }, 'SLA catch-up failed'));

@@ -22,16 +22,23 @@ export type ActorOutcome<T> = { ok: true; data: T } | { ok: false; failure: Acto
  * the runner stores what they return as events, so a replay never calls them again.
  */
 export function createTicketActors(llm: LanguageModel, kb: KnowledgeBase, timeouts: ActorTimeouts) {
-  async function run<T>(timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<ActorOutcome<T>> {
+  async function run<T>(
+    timeoutMs: number,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<ActorOutcome<T>> {
     const started = performance.now();
     try {
       return { ok: true, data: await work(AbortSignal.timeout(timeoutMs)) };
     } catch (error) {
       const latencyMs = Math.round(performance.now() - started);
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       const reason = error instanceof ModelError ? error.reason : timedOut ? 'timeout' : 'error';
       const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, failure: { reason, message: message.slice(0, 500), model: llm.name, latencyMs } };
+      return {
+        ok: false,
+        failure: { reason, message: message.slice(0, 500), model: llm.name, latencyMs },
+      };
     }
   }
 

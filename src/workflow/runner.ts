@@ -205,7 +205,12 @@ export function createWorkflow(options: WorkflowOptions) {
      * Records a new ticket. When this resolves the ticket is durable; processing continues in the
      * background (`settled` resolves when the machine needs nothing more from the runner).
      */
-    async submit(command: SubmitTicket): Promise<{ ticketId: string; version: number; replayed: boolean; settled: Promise<TicketState> }> {
+    async submit(command: SubmitTicket): Promise<{
+      ticketId: string;
+      version: number;
+      replayed: boolean;
+      settled: Promise<TicketState>;
+    }> {
       const ticketId = command.idempotencyKey
         ? uuidFromName(`${command.requester.email.toLowerCase()}\0${command.idempotencyKey}`)
         : randomUUID();
@@ -251,7 +256,10 @@ export function createWorkflow(options: WorkflowOptions) {
 
     /** The ticket rebuilt from its events, optionally as it was at a version or an instant. */
     async get(ticketId: string, at: { version?: number; time?: Date } = {}) {
-      let events = await store.readStream(ticketStreamId(ticketId), at.version ? { toVersion: at.version } : {});
+      let events = await store.readStream(
+        ticketStreamId(ticketId),
+        at.version ? { toVersion: at.version } : {},
+      );
       if (at.time) {
         const limit = at.time.getTime();
         events = events.filter((e) => Date.parse(e.timestamp) <= limit);
@@ -282,7 +290,11 @@ export function createWorkflow(options: WorkflowOptions) {
         next = applyEvent(state, machineEvent, state.version + 1);
       } catch (error) {
         if (!(error instanceof IllegalTransitionError)) throw error;
-        throw new IllegalTransitionError(error.status, command.type, allowedCommands(state, options.actor.role));
+        throw new IllegalTransitionError(
+          error.status,
+          command.type,
+          allowedCommands(state, options.actor.role),
+        );
       }
       const metadata: EventMetadata = {
         actor: options.actor,
@@ -290,7 +302,9 @@ export function createWorkflow(options: WorkflowOptions) {
         causationId: events.at(-1)!.id,
         ...(options.requestId ? { requestId: options.requestId } : {}),
       };
-      const event = createEvent(decided.type, decided.data as never, metadata, { timestamp: at }) as AnyNewEvent;
+      const event = createEvent(decided.type, decided.data as never, metadata, {
+        timestamp: at,
+      }) as AnyNewEvent;
       try {
         await store.appendToStream(ticketStreamId(ticketId), [event], state.version);
       } catch (error) {

@@ -21,7 +21,9 @@ describe('embedded PGlite in DATA_DIR', () => {
       await first.close();
       await first.db.close();
 
-      const second = await startTestApp('pglite', { db: await openDatabase({ DATA_DIR: dataDir }) });
+      const second = await startTestApp('pglite', {
+        db: await openDatabase({ DATA_DIR: dataDir }),
+      });
       const again = await second.http.get(`/api/tickets/${created.body.id}`);
       expect(again.status).toBe(200);
       expect(again.body).toMatchObject({ id: created.body.id, status: 'answered', version: 5 });

@@ -42,7 +42,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       child.kill('SIGKILL');
       throw new Error(`server not ready in time:\n${log}`);
     }
-    const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     await new Promise((r) => setTimeout(r, 200));
   }

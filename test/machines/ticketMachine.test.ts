@@ -26,7 +26,8 @@ function given(...events: TicketMachineEvent[]) {
           expect(statusOf(next.snapshot)).toBe(status);
           return next;
         },
-        thenRejects: () => expect(() => applyEvent(state, event, events.length + 1)).toThrow(IllegalTransitionError),
+        thenRejects: () =>
+          expect(() => applyEvent(state, event, events.length + 1)).toThrow(IllegalTransitionError),
       };
     },
   };
@@ -58,18 +59,31 @@ describe('ticket machine', () => {
       });
     });
     it('drafts an answer for a confident level-1 classification', () => {
-      const state = given(...classifying).when(sample.classified(1, 0.9)).then('classified');
+      const state = given(...classifying)
+        .when(sample.classified(1, 0.9))
+        .then('classified');
       expect(nextStep(state)).toEqual({ kind: 'startDraft' });
     });
     it('escalates a level-3 ticket, whatever the confidence', () => {
-      const state = given(...classifying).when(sample.classified(3, 0.99)).then('classified');
-      expect(nextStep(state)).toMatchObject({ kind: 'escalate', data: { level: 3, reason: 'level_requires_agent' } });
-    });
-    it('escalates a level-1 ticket below the confidence threshold', () => {
-      const state = given(...classifying).when(sample.classified(1, 0.69)).then('classified');
+      const state = given(...classifying)
+        .when(sample.classified(3, 0.99))
+        .then('classified');
       expect(nextStep(state)).toMatchObject({
         kind: 'escalate',
-        data: { level: 1, reason: 'low_confidence', detail: 'confidence 0.69 below threshold 0.70' },
+        data: { level: 3, reason: 'level_requires_agent' },
+      });
+    });
+    it('escalates a level-1 ticket below the confidence threshold', () => {
+      const state = given(...classifying)
+        .when(sample.classified(1, 0.69))
+        .then('classified');
+      expect(nextStep(state)).toMatchObject({
+        kind: 'escalate',
+        data: {
+          level: 1,
+          reason: 'low_confidence',
+          detail: 'confidence 0.69 below threshold 0.70',
+        },
       });
     });
     it('uses the threshold recorded with the ticket, not a later configuration', () => {
@@ -79,10 +93,15 @@ describe('ticket machine', () => {
       expect(nextStep(state)).toEqual({ kind: 'startDraft' });
     });
     it('escalates with the reason when the classifier fails', () => {
-      const state = given(...classifying).when(sample.classificationFailed).then('classified');
+      const state = given(...classifying)
+        .when(sample.classificationFailed)
+        .then('classified');
       expect(nextStep(state)).toMatchObject({
         kind: 'escalate',
-        data: { reason: 'classification_failed', detail: 'classification failed (timeout): took too long' },
+        data: {
+          reason: 'classification_failed',
+          detail: 'classification failed (timeout): took too long',
+        },
       });
     });
   });
@@ -101,15 +120,29 @@ describe('ticket machine', () => {
   });
 
   describe('when drafting', () => {
-    const drafting = [sample.received(), sample.classificationStarted, sample.classified(1, 0.9), sample.draftStarted];
+    const drafting = [
+      sample.received(),
+      sample.classificationStarted,
+      sample.classified(1, 0.9),
+      sample.draftStarted,
+    ];
     it('is answered with the draft and its citations', () => {
-      const state = given(...drafting).when(sample.drafted).then('answered');
-      expect(state.snapshot.context.draft?.citations).toEqual([{ id: 'password-reset', title: 'Reset' }]);
+      const state = given(...drafting)
+        .when(sample.drafted)
+        .then('answered');
+      expect(state.snapshot.context.draft?.citations).toEqual([
+        { id: 'password-reset', title: 'Reset' },
+      ]);
       expect(nextStep(state)).toBeNull();
     });
     it('escalates when no grounded answer can be drafted', () => {
-      const state = given(...drafting).when(sample.draftFailed).then('classified');
-      expect(nextStep(state)).toMatchObject({ kind: 'escalate', data: { reason: 'draft_failed', level: 1 } });
+      const state = given(...drafting)
+        .when(sample.draftFailed)
+        .then('classified');
+      expect(nextStep(state)).toMatchObject({
+        kind: 'escalate',
+        data: { reason: 'draft_failed', level: 1 },
+      });
     });
   });
 });
@@ -130,20 +163,28 @@ describe('every path through the ticket machine', () => {
   ];
   // Escalation carries data computed from the context, so it is generated per state.
   const paths = getSimplePaths(ticketMachine, {
-    events: (snapshot) => [
-      ...events,
-      sample.escalated(escalationFor(snapshot.context)),
-    ],
+    events: (snapshot) => [...events, sample.escalated(escalationFor(snapshot.context))],
   });
 
   it('reaches every state', () => {
     const reached = new Set(paths.map((p) => String(p.state.value)));
     expect([...reached].sort()).toEqual(
-      ['answered', 'classified', 'classifying', 'closed', 'drafting', 'escalated', 'new', 'received'].sort(),
+      [
+        'answered',
+        'classified',
+        'classifying',
+        'closed',
+        'drafting',
+        'escalated',
+        'new',
+        'received',
+      ].sort(),
     );
   });
 
-  it.each(paths.map((p) => [p.steps.map((s) => s.event.type).join(' → ') || '(start)', p] as const))(
+  it.each(
+    paths.map((p) => [p.steps.map((s) => s.event.type).join(' → ') || '(start)', p] as const),
+  )(
     '%s: folding the path gives its state, and the runner never contradicts the machine',
     (_name, path) => {
       let state: TicketState = initialTicketState();
@@ -156,7 +197,9 @@ describe('every path through the ticket machine', () => {
       const context = state.snapshot.context;
       if (status === 'answered') {
         expect(context.classification?.level).toBe(1);
-        expect(context.classification!.confidence).toBeGreaterThanOrEqual(context.policy.autoAnswerThreshold);
+        expect(context.classification!.confidence).toBeGreaterThanOrEqual(
+          context.policy.autoAnswerThreshold,
+        );
         expect(context.draft?.citations.length).toBeGreaterThan(0);
       }
       if (status === 'escalated') expect(context.escalation).toEqual(escalationFor(context));

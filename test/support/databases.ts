@@ -8,7 +8,9 @@ import { allMigrations } from '../../src/server/database.ts';
 export type DatabaseKind = 'pglite' | 'postgres';
 
 /** PGlite always; the PostgreSQL server too when TEST_DATABASE_URL is set (CI sets it). */
-export const databaseKinds: DatabaseKind[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+export const databaseKinds: DatabaseKind[] = process.env.TEST_DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
 
 let dump: Blob | undefined;
 

@@ -19,7 +19,11 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
 
   it('answers a confident level-1 ticket with a cited article, every step an event', async () => {
     app = await startTestApp(kind);
-    const submitted = await app.tf.workflow.submit({ description: 'I forgot my password', requester, actor });
+    const submitted = await app.tf.workflow.submit({
+      description: 'I forgot my password',
+      requester,
+      actor,
+    });
     const state = await submitted.settled;
     expect(statusOf(state.snapshot)).toBe('answered');
     const { events } = await app.tf.workflow.get(submitted.ticketId);
@@ -32,7 +36,9 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
     ]);
     expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
     const drafted = events[4]!;
-    expect(drafted.type === 'AnswerDrafted' && drafted.data.citations[0]?.id).toBe('password-reset');
+    expect(drafted.type === 'AnswerDrafted' && drafted.data.citations[0]?.id).toBe(
+      'password-reset',
+    );
     // Every follow-up event is caused by the one before it, in one correlation.
     for (let i = 1; i < events.length; i++) {
       expect(events[i]!.metadata.causationId).toBe(events[i - 1]!.id);
@@ -42,10 +48,17 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
 
   it('escalates level 3 and low confidence with the reason recorded', async () => {
     app = await startTestApp(kind);
-    const outage = await app.tf.workflow.submit({ description: 'The datacenter is down', requester, actor });
+    const outage = await app.tf.workflow.submit({
+      description: 'The datacenter is down',
+      requester,
+      actor,
+    });
     const printer = await app.tf.workflow.submit({ description: 'printer jam', requester, actor });
     const [o, p] = await Promise.all([outage.settled, printer.settled]);
-    expect(o.snapshot.context.escalation).toMatchObject({ level: 3, reason: 'level_requires_agent' });
+    expect(o.snapshot.context.escalation).toMatchObject({
+      level: 3,
+      reason: 'level_requires_agent',
+    });
     expect(p.snapshot.context.escalation).toMatchObject({ level: 1, reason: 'low_confidence' });
   });
 
@@ -69,7 +82,11 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
   it('rebuilds a ticket from its events without calling the model', async () => {
     const llm = scriptedModel();
     app = await startTestApp(kind, { llm });
-    const submitted = await app.tf.workflow.submit({ description: 'vpn login fails', requester, actor });
+    const submitted = await app.tf.workflow.submit({
+      description: 'vpn login fails',
+      requester,
+      actor,
+    });
     await submitted.settled;
     const callsBefore = { ...llm.calls };
     const { events, state } = await app.tf.workflow.get(submitted.ticketId);
@@ -81,15 +98,27 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
 
   it('gives the same ticket for a repeated idempotency key, and refuses the key for other text', async () => {
     app = await startTestApp(kind);
-    const first = await app.tf.workflow.submit({ description: 'vpn', requester, actor, idempotencyKey: 'k1' });
-    const again = await app.tf.workflow.submit({ description: 'vpn', requester, actor, idempotencyKey: 'k1' });
+    const first = await app.tf.workflow.submit({
+      description: 'vpn',
+      requester,
+      actor,
+      idempotencyKey: 'k1',
+    });
+    const again = await app.tf.workflow.submit({
+      description: 'vpn',
+      requester,
+      actor,
+      idempotencyKey: 'k1',
+    });
     expect(again.ticketId).toBe(first.ticketId);
     expect(again.replayed).toBe(true);
     await expect(
       app.tf.workflow.submit({ description: 'other', requester, actor, idempotencyKey: 'k1' }),
     ).rejects.toThrow(/Idempotency-Key/);
     await first.settled;
-    expect((await app.tf.workflow.get(first.ticketId)).events.filter((e) => e.type === 'TicketReceived')).toHaveLength(1);
+    expect(
+      (await app.tf.workflow.get(first.ticketId)).events.filter((e) => e.type === 'TicketReceived'),
+    ).toHaveLength(1);
   });
 
   it('resumes at start a ticket whose process died after accepting it', async () => {
@@ -101,7 +130,12 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
       const store = createPostgresEventStore(db);
       const received = createEvent(
         'TicketReceived',
-        { ticketId, description: 'forgot my password', requester, policy: { autoAnswerThreshold: 0.7 } },
+        {
+          ticketId,
+          description: 'forgot my password',
+          requester,
+          policy: { autoAnswerThreshold: 0.7 },
+        },
         { actor, correlationId: 'c' },
       ) as AnyNewEvent;
       await store.appendToStream(ticketStreamId(ticketId), [received], 'no_stream');
@@ -110,8 +144,21 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
       await store.appendToStream(
         ticketStreamId(midway),
         [
-          createEvent('TicketReceived', { ticketId: midway, description: 'the datacenter is down', requester, policy: { autoAnswerThreshold: 0.7 } }, { actor, correlationId: 'd' }) as AnyNewEvent,
-          createEvent('ClassificationStarted', { model: 'scripted' }, { actor: { id: 'workflow', role: 'system' }, correlationId: 'd' }) as AnyNewEvent,
+          createEvent(
+            'TicketReceived',
+            {
+              ticketId: midway,
+              description: 'the datacenter is down',
+              requester,
+              policy: { autoAnswerThreshold: 0.7 },
+            },
+            { actor, correlationId: 'd' },
+          ) as AnyNewEvent,
+          createEvent(
+            'ClassificationStarted',
+            { model: 'scripted' },
+            { actor: { id: 'workflow', role: 'system' }, correlationId: 'd' },
+          ) as AnyNewEvent,
         ],
         'no_stream',
       );
@@ -119,7 +166,9 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
       await waitFor(async () => {
         const a = await app!.tf.workflow.get(ticketId);
         const b = await app!.tf.workflow.get(midway);
-        return statusOf(a.state.snapshot) === 'answered' && statusOf(b.state.snapshot) === 'escalated';
+        return (
+          statusOf(a.state.snapshot) === 'answered' && statusOf(b.state.snapshot) === 'escalated'
+        );
       });
       await app.close();
       app = undefined;
