@@ -129,6 +129,26 @@ export function escalationFor(context: TicketContext): EventData<'TicketEscalate
 }
 
 /**
+ * Transitions shared by the states in which an agent holds the ticket (assigned, in progress,
+ * reopened): give it back to the queue, or move it to another level.
+ */
+const heldByAgent = {
+  TicketReleased: { target: 'escalated', guard: 'isAssignee', actions: 'release' },
+  TicketRelevelled: [
+    { target: 'escalated', guard: 'relevelToQueue', actions: 'relevel' },
+    { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
+  ],
+} as const;
+
+/** While a person must act on the ticket: notes and replies are recorded, SLA clocks run. */
+const openTicket = {
+  InternalNoteAdded: { actions: 'touch' },
+  RequesterReplied: { actions: 'touch' },
+  SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
+  SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+} as const;
+
+/**
  * The ticket's lifecycle. Pure: actors are declared here and provided by the workflow runner;
  * every transition is caused by a stored event, so folding a stream rebuilds the ticket.
  */
@@ -383,10 +403,7 @@ export const ticketMachine = setup({
           { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
         ],
         TicketClosed: { target: 'closed', actions: 'close' },
-        InternalNoteAdded: { actions: 'touch' },
-        RequesterReplied: { actions: 'touch' },
-        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
-        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+        ...openTicket,
       },
     },
     // An agent holds it (claimed or assigned) and has not started.
@@ -395,15 +412,8 @@ export const ticketMachine = setup({
         WorkStarted: { target: 'in_progress', actions: 'touch' },
         AgentReplied: { target: 'in_progress', actions: 'respond' },
         TicketAssigned: { guard: 'isAnotherAgent', actions: 'assignAgent' },
-        TicketReleased: { target: 'escalated', guard: 'isAssignee', actions: 'release' },
-        TicketRelevelled: [
-          { target: 'escalated', guard: 'relevelToQueue', actions: 'relevel' },
-          { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
-        ],
-        InternalNoteAdded: { actions: 'touch' },
-        RequesterReplied: { actions: 'touch' },
-        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
-        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+        ...heldByAgent,
+        ...openTicket,
       },
     },
     in_progress: {
@@ -412,15 +422,8 @@ export const ticketMachine = setup({
         TicketPutOnHold: { target: 'waiting_on_requester', actions: 'respond' },
         TicketResolved: { target: 'resolved', actions: 'resolve' },
         TicketAssigned: { guard: 'isAnotherAgent', actions: 'assignAgent' },
-        TicketReleased: { target: 'escalated', guard: 'isAssignee', actions: 'release' },
-        TicketRelevelled: [
-          { target: 'escalated', guard: 'relevelToQueue', actions: 'relevel' },
-          { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
-        ],
-        InternalNoteAdded: { actions: 'touch' },
-        RequesterReplied: { actions: 'touch' },
-        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
-        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+        ...heldByAgent,
+        ...openTicket,
       },
     },
     // On hold: every SLA clock is paused until the requester answers (or the agent resumes).
@@ -447,15 +450,8 @@ export const ticketMachine = setup({
         WorkStarted: { target: 'in_progress', actions: 'touch' },
         AgentReplied: { target: 'in_progress', actions: 'respond' },
         TicketAssigned: { target: 'assigned', guard: 'isAnotherAgent', actions: 'assignAgent' },
-        TicketReleased: { target: 'escalated', guard: 'isAssignee', actions: 'release' },
-        TicketRelevelled: [
-          { target: 'escalated', guard: 'relevelToQueue', actions: 'relevel' },
-          { target: 'answered', guard: 'relevelToOneWithAnswer', actions: 'relevel' },
-        ],
-        InternalNoteAdded: { actions: 'touch' },
-        RequesterReplied: { actions: 'touch' },
-        SlaWarning: { guard: 'slaNotYetWarned', actions: 'slaWarned' },
-        SlaBreached: { guard: 'slaNotYetBreached', actions: 'slaBreached' },
+        ...heldByAgent,
+        ...openTicket,
       },
     },
     closed: {
