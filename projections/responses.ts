@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../src/events/index.ts';
+import { ticketIdOfStream, type StoredEvent } from '../src/events/index.ts';
 import { liveTable, type Projection } from '../src/projector/types.ts';
 import { writeRows } from '../src/projector/rows.ts';
 
@@ -83,7 +83,7 @@ export const responsesProjection: Projection = {
       return [
         {
           event_id: event.id,
-          ticket_id: event.streamId.slice('ticket-'.length),
+          ticket_id: ticketIdOfStream(event.streamId),
           kind: response.kind,
           body: response.body,
           citations: response.citations ?? [],

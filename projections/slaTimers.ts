@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../src/events/index.ts';
+import { ticketIdOfStream, type StoredEvent } from '../src/events/index.ts';
 import { liveTable, type Projection } from '../src/projector/types.ts';
 import {
   evolveSla,
@@ -10,7 +10,7 @@ import {
 import { replaceTimers } from '../src/sla/timers.ts';
 import { ticketEventTypes } from './tickets.ts';
 
-const ticketIdOf = (event: StoredEvent) => event.streamId.slice('ticket-'.length);
+const ticketIdOf = (event: StoredEvent) => ticketIdOfStream(event.streamId);
 
 /**
  * SLA clocks and their due timers, derived from ticket events: `tf_sla_clocks` keeps each ticket's

@@ -1,3 +1,4 @@
+import { ticketIdOfStream } from '../src/events/index.ts';
 import { liveTable, type Projection } from '../src/projector/types.ts';
 import { writeRows } from '../src/projector/rows.ts';
 import { statusAfterEvent, ticketEventTypes } from './tickets.ts';
@@ -27,7 +28,7 @@ export const statusHistoryProjection: Projection = {
   handles: ticketEventTypes,
 
   async apply(tx, events, table = liveTable) {
-    const ids = [...new Set(events.map((e) => e.streamId.slice('ticket-'.length)))];
+    const ids = [...new Set(events.map((e) => ticketIdOfStream(e.streamId)))];
     const { rows } = await tx.query<{ ticket_id: string; to_status: string }>(
       `SELECT DISTINCT ON (ticket_id) ticket_id, to_status FROM ${table('tf_status_history')}
        WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, version DESC`,
@@ -36,7 +37,7 @@ export const statusHistoryProjection: Projection = {
     const last = new Map(rows.map((r) => [r.ticket_id, r.to_status]));
     const inserts = [];
     for (const event of events) {
-      const ticketId = event.streamId.slice('ticket-'.length);
+      const ticketId = ticketIdOfStream(event.streamId);
       const from = last.get(ticketId) ?? null;
       const to = statusAfterEvent(from, event);
       last.set(ticketId, to);

@@ -2,6 +2,7 @@ import type { SqlExecutor } from '../src/db/index.ts';
 import {
   eventTypes,
   isIdentityEventType,
+  ticketIdOfStream,
   type StoredEvent,
   type TicketEventType,
 } from '../src/events/index.ts';
@@ -160,7 +161,7 @@ export function evolveTicketRow(
   }
 }
 
-const ticketIdOf = (event: StoredEvent) => event.streamId.slice('ticket-'.length);
+const ticketIdOf = (event: StoredEvent) => ticketIdOfStream(event.streamId);
 
 export const ticketsProjection: Projection = {
   name: 'tickets',

@@ -1,3 +1,4 @@
 export * from './schemas.ts';
 export * from './envelope.ts';
 export { upcast, UnknownEventError } from './upcasters.ts';
+export { ticketStreamPrefix, ticketStreamId, ticketIdOfStream } from './streams.ts';

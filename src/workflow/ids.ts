@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 
-export const ticketStreamPrefix = 'ticket-';
-export const ticketStreamId = (ticketId: string) => `${ticketStreamPrefix}${ticketId}`;
+export { ticketStreamId, ticketStreamPrefix } from '../events/streams.ts';
 
 /**
  * A name-based UUID (RFC 9562 version 5 layout, SHA-1): the same key always gives the same id,
