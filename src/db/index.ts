@@ -1,4 +1,4 @@
-export type { Database, SqlExecutor } from './types.ts';
+export type { Database, QueryOptions, SqlExecutor } from './types.ts';
 export { sqlErrorCode, sqlState } from './types.ts';
 export { openPglite, type PgliteOptions } from './pglite.ts';
 export { openPostgres, type PostgresOptions } from './postgres.ts';

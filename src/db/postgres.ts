@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Database, SqlExecutor } from './types.ts';
+import type { Database, QueryOptions, SqlExecutor } from './types.ts';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -34,12 +35,23 @@ export async function openPostgres(
   // An idle client's error (server restart) must not crash the process.
   pool.on('error', () => undefined);
   const listeners = new Set<pg.PoolClient>();
+  const statementNames = new Map<string, string>();
+  /** pg prepares a named statement once per connection and reuses it; the name is the text's hash. */
+  const toQuery = (sql: string, params: unknown[] | undefined, options?: QueryOptions) => {
+    if (!options?.prepared) return { text: sql, values: params };
+    let name = statementNames.get(sql);
+    if (!name) {
+      name = `tf_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      statementNames.set(sql, name);
+    }
+    return { name, text: sql, values: params };
+  };
 
   return {
     kind: 'postgres',
     pool,
-    query: async <Row>(sql: string, params?: unknown[]) => {
-      const result = await pool.query(sql, params);
+    query: async <Row>(sql: string, params?: unknown[], options?: QueryOptions) => {
+      const result = await pool.query(toQuery(sql, params, options));
       return { rows: result.rows as Row[] };
     },
     async transaction(work) {
@@ -47,8 +59,8 @@ export async function openPostgres(
       try {
         await client.query('BEGIN');
         const executor: SqlExecutor = {
-          query: async <Row>(sql: string, params?: unknown[]) => {
-            const result = await client.query(sql, params);
+          query: async <Row>(sql: string, params?: unknown[], options?: QueryOptions) => {
+            const result = await client.query(toQuery(sql, params, options));
             return { rows: result.rows as Row[] };
           },
         };

@@ -1,6 +1,19 @@
 /** The small SQL surface the store and projections need; PGlite and a pg.Pool both provide it. */
 export interface SqlExecutor {
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<{ rows: Row[] }>;
+}
+
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on each server connection (parsed and planned once). For the hot,
+   * fixed statements of the store: on PostgreSQL parsing and planning the append's CTE cost more
+   * than executing it. Ignored by PGlite, which has no named statements in its API.
+   */
+  prepared?: boolean;
 }
 
 export interface Database extends SqlExecutor {

@@ -107,6 +107,7 @@ export function createPostgresEventStore(
        ORDER BY d.n
        RETURNING position, version`,
       params,
+      { prepared: true },
     );
     if (rows.length === 0) throw new ConcurrencyError(streamId, expected, null);
     announce();
@@ -117,17 +118,28 @@ export function createPostgresEventStore(
   }
 
   /**
-   * Tells other processes that the log moved, after the commit and coalesced: a NOTIFY inside the
-   * append's transaction takes a global lock at commit and defeats group commit (measured in
-   * bench/analysis.md). A notification lost to a crash here is covered by the readers' polling.
+   * Tells other processes that the log moved, after the commit: a NOTIFY inside the append's
+   * transaction takes a global lock at commit and defeats group commit (measured in
+   * bench/analysis.md). At most one NOTIFY is in flight; appends meanwhile are announced by one
+   * more when it returns. A notification lost to a crash here is covered by the readers' polling.
    */
-  let announcing = false;
+  let notifying = false;
+  let notifyAgain = false;
   function announce() {
-    if (announcing) return;
-    announcing = true;
+    if (notifying) {
+      notifyAgain = true;
+      return;
+    }
+    notifying = true;
     setImmediate(() => {
-      announcing = false;
-      db.query(`SELECT pg_notify($1, '')`, [eventsChannel]).catch(() => undefined);
+      db.query(`SELECT pg_notify($1, '')`, [eventsChannel], { prepared: true })
+        .catch(() => undefined)
+        .finally(() => {
+          notifying = false;
+          if (!notifyAgain) return;
+          notifyAgain = false;
+          announce();
+        });
     });
   }
 
@@ -180,6 +192,7 @@ export function createPostgresEventStore(
         `SELECT ${selectColumns} FROM tf_events
          WHERE stream_id = $1 AND version <= $2 ORDER BY version`,
         [streamId, options.toVersion ?? Number.MAX_SAFE_INTEGER],
+        { prepared: true },
       );
       return rows.map(toStoredEvent);
     },

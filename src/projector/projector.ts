@@ -67,16 +67,13 @@ export function createProjector(options: ProjectorOptions) {
   let stopped = false;
   const timers: NodeJS.Timeout[] = [];
   const cleanups: Array<() => unknown> = [];
-  const locks = new Map<string, Promise<unknown>>();
+  const handledBy = new Map(active.map((p) => [p, new Set<string>(p.handles)]));
+  /** The tail of this process's batches and rebuild swaps, which never overlap. */
+  let batches: Promise<unknown> = Promise.resolve();
 
-  /** Runs `work` alone among this process's work on projection `name` (batches, swaps). */
-  function exclusive<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const previous = locks.get(name) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    locks.set(
-      name,
-      next.catch(() => undefined),
-    );
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = batches.then(work, work);
+    batches = next.catch(() => undefined);
     return next;
   }
 
@@ -106,51 +103,67 @@ export function createProjector(options: ProjectorOptions) {
     return Number(rows[0]?.position ?? 0);
   }
 
-  /** Applies one batch; returns how many events it applied. */
-  async function applyBatch(projection: Projection): Promise<number> {
-    const from = await leaderCheckpointOf(projection.name);
-    const { events, lastPosition } = await store.readAll({
-      after: from,
-      limit: batchSize,
-      types: projection.handles,
-    });
-    if (events.length === 0) return 0;
-    await db
-      .transaction(async (tx) => {
-        await projection.apply(tx, events, liveTable);
-        // Compare-and-set: if another runner moved the checkpoint, this batch is rolled back.
-        const { rows } = await tx.query(
-          `UPDATE tf_projection_checkpoints SET position = $2, updated_at = now()
-         WHERE name = $1 AND position = $3 RETURNING name`,
-          [projection.name, lastPosition, from],
-        );
-        if (rows.length === 0) throw new CheckpointMovedError(projection.name);
-      })
-      .catch((error: unknown) => {
-        knownCheckpoints.delete(projection.name);
-        throw error;
-      });
-    knownCheckpoints.set(projection.name, lastPosition);
-    return events.length;
+  /**
+   * Projections that stand at the same checkpoint move together: one read of the log and one
+   * transaction (their rows and all their checkpoints) per batch, instead of one of each per
+   * projection. The read is not filtered by type, so every checkpoint is the position of an event
+   * that every read passes through; a group that reaches another group's checkpoint stops there,
+   * and the two move as one from the next batch on (after a rebuild, or a lease taken over).
+   * Returns how many events the batch read.
+   */
+  async function applyGroupBatch(): Promise<number> {
+    const leading = active.filter((p) => lease.holds(p.name));
+    if (leading.length === 0) return 0;
+    const groups = new Map<number, Projection[]>();
+    for (const projection of leading) {
+      const position = await leaderCheckpointOf(projection.name);
+      groups.set(position, [...(groups.get(position) ?? []), projection]);
+    }
+    let read = 0;
+    for (const [from, group] of groups) {
+      const others = new Set([...groups.keys()].filter((position) => position !== from));
+      const { events: page } = await store.readAll({ after: from, limit: batchSize });
+      const stopAt = page.findIndex((event) => others.has(event.position));
+      const events = stopAt === -1 ? page : page.slice(0, stopAt + 1);
+      if (events.length === 0) continue;
+      const to = events.at(-1)!.position;
+      await db
+        .transaction(async (tx) => {
+          for (const projection of group) {
+            const handled = handledBy.get(projection)!;
+            const mine = events.filter((event) => handled.has(event.type));
+            if (mine.length > 0) await projection.apply(tx, mine, liveTable);
+          }
+          // Compare-and-set: if another runner moved a checkpoint, the whole batch is rolled back.
+          const names = group.map((p) => p.name);
+          const { rows } = await tx.query(
+            `UPDATE tf_projection_checkpoints SET position = $2, updated_at = now()
+             WHERE name = ANY($1::text[]) AND position = $3 RETURNING name`,
+            [names, to, from],
+            { prepared: true },
+          );
+          if (rows.length !== names.length) throw new CheckpointMovedError(names.join(', '));
+        })
+        .catch((error: unknown) => {
+          for (const projection of group) knownCheckpoints.delete(projection.name);
+          throw error;
+        });
+      for (const projection of group) knownCheckpoints.set(projection.name, to);
+      read = Math.max(read, page.length);
+    }
+    return read;
   }
 
-  async function catchUpProjection(projection: Projection): Promise<number> {
-    let applied = 0;
+  async function catchUpLeading(): Promise<void> {
     for (;;) {
-      if (!lease.holds(projection.name)) return applied;
       try {
-        const n = await exclusive(projection.name, () => applyBatch(projection));
-        applied += n;
-        if (n < batchSize) return applied;
+        const read = await exclusive(applyGroupBatch);
+        if (read < batchSize) return;
       } catch (error) {
         if (error instanceof CheckpointMovedError) continue;
         throw error;
       }
     }
-  }
-
-  async function catchUpLeading(): Promise<void> {
-    for (const projection of active) await catchUpProjection(projection);
   }
 
   /** Runs the projections this process leads up to the head; concurrent calls share one run. */
@@ -175,7 +188,7 @@ export function createProjector(options: ProjectorOptions) {
   /** A follower's catch-up: wait until the leader's checkpoint has nothing pending. */
   async function awaitLeader(projection: Projection, deadline: number): Promise<void> {
     for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
-      if (lease.holds(projection.name)) return void (await catchUpProjection(projection));
+      if (lease.holds(projection.name)) return void (await runLeading());
       const pending = await store.pendingAfter(await checkpointOf(projection.name), {
         types: projection.handles,
         cap: 1,
@@ -267,7 +280,7 @@ export function createProjector(options: ProjectorOptions) {
       for (const timer of timers.splice(0)) clearInterval(timer);
       for (const cleanup of cleanups.splice(0)) await cleanup();
       await running;
-      await Promise.all([...locks.values()]);
+      await batches;
       await lease.close();
     },
 
@@ -320,7 +333,7 @@ export function createProjector(options: ProjectorOptions) {
       // from there on the new tables (events it had applied to the old ones since are applied
       // again, to tables that never saw them). No live batch of this process runs meanwhile; on
       // another process, the checkpoint's compare-and-set would roll one back.
-      await exclusive(name, () =>
+      await exclusive(() =>
         db.transaction(async (tx) => {
           await tx.query(
             `SELECT position FROM tf_projection_checkpoints WHERE name = $1 FOR UPDATE`,

@@ -8,7 +8,7 @@ import {
   type EventData,
   type StoredEvent,
 } from '../events/index.ts';
-import { ConcurrencyError, type EventStore } from '../eventstore/index.ts';
+import { ConcurrencyError, type AppendResult, type EventStore } from '../eventstore/index.ts';
 import {
   applyEvent,
   foldTicket,
@@ -100,68 +100,92 @@ export function createWorkflow(options: WorkflowOptions) {
     return { events, state: foldTicket(events) };
   }
 
-  function followUp(events: StoredEvent[], state: TicketState): EventMetadata {
-    const first = events[0];
-    const last = events.at(-1);
-    return {
-      actor: systemActor,
-      correlationId: first?.metadata.correlationId ?? state.snapshot.context.ticketId,
-      ...(last ? { causationId: last.id } : {}),
-    };
+  /**
+   * What the runner holds of a ticket between steps: the state folded from its stream, what the
+   * next event's metadata refers to, and its own events decided after the stored ones but not yet
+   * appended.
+   */
+  interface Progress {
+    state: TicketState;
+    /** The stream's version in the store (the expected version of the next append). */
+    storedVersion: number;
+    correlationId: string;
+    /** The id of the last event, stored or decided: the next one's cause. */
+    lastEventId: string | undefined;
+    unsaved: AnyNewEvent[];
   }
 
-  type Loaded = { events: StoredEvent[]; state: TicketState };
+  function progressOf(events: readonly StoredEvent[], state: TicketState): Progress {
+    return {
+      state,
+      storedVersion: state.version,
+      correlationId: events[0]?.metadata.correlationId ?? state.snapshot.context.ticketId,
+      lastEventId: events.at(-1)?.id,
+      unsaved: [],
+    };
+  }
 
   /**
-   * Appends one follow-up event at the version the runner folded, and folds it into the state it
-   * already holds: the next step needs no new read of the stream.
+   * Decides one follow-up event and folds it into the state the runner holds; it is appended with
+   * the next {@link save}. Consecutive decisions of the runner (a result and the step it implies,
+   * such as TicketClassified then AnswerDraftStarted) thus reach the store in one append.
    */
-  async function append<T extends EventType>(
-    ticketId: string,
-    current: Loaded,
+  function decideNext<T extends EventType>(
+    current: Progress,
     type: T,
     data: EventData<T>,
-  ): Promise<Loaded> {
-    const event = createEvent(type, data, followUp(current.events, current.state), {
-      timestamp: now(),
-    }) as AnyNewEvent;
-    const streamId = ticketStreamId(ticketId);
-    const result = await store.appendToStream(streamId, [event], current.state.version);
-    const stored = {
-      ...event,
-      streamId,
-      version: result.nextExpectedVersion,
-      position: result.lastPosition,
-    } as StoredEvent;
+  ): Progress {
+    const metadata: EventMetadata = {
+      actor: systemActor,
+      correlationId: current.correlationId,
+      ...(current.lastEventId ? { causationId: current.lastEventId } : {}),
+    };
+    const event = createEvent(type, data, metadata, { timestamp: now() }) as AnyNewEvent;
+    const version = current.state.version + 1;
+    // The machine sees the event as it will be stored (its position is not part of a fold).
+    const asStored = { ...event, streamId: '', version, position: 0 } as StoredEvent;
     return {
-      events: [...current.events, stored],
-      state: applyEvent(current.state, toMachineEvent(stored), stored.version),
+      ...current,
+      state: applyEvent(current.state, toMachineEvent(asStored), version),
+      lastEventId: event.id,
+      unsaved: [...current.unsaved, event],
     };
   }
 
-  /** One automatic step; null when the machine has nothing more to do without a person. */
-  async function step(ticketId: string, current: Loaded): Promise<Loaded | null> {
+  /** Appends the runner's decided events at the version they were folded from, as one batch. */
+  async function save(ticketId: string, current: Progress): Promise<Progress> {
+    if (current.unsaved.length === 0) return current;
+    await store.appendToStream(ticketStreamId(ticketId), current.unsaved, current.storedVersion);
+    return { ...current, storedVersion: current.state.version, unsaved: [] };
+  }
+
+  /**
+   * One automatic step; null when the machine has nothing more to do without a person. Decisions
+   * are saved before an actor runs (so its start is on record) and when the runner stops.
+   */
+  async function step(ticketId: string, current: Progress): Promise<Progress | null> {
     const next = nextStep(current.state);
     if (!next) return null;
     switch (next.kind) {
       case 'startClassification':
-        return append(ticketId, current, 'ClassificationStarted', { model: actors.modelName });
+        return decideNext(current, 'ClassificationStarted', { model: actors.modelName });
       case 'startDraft':
-        return append(ticketId, current, 'AnswerDraftStarted', { model: actors.modelName });
+        return decideNext(current, 'AnswerDraftStarted', { model: actors.modelName });
       case 'escalate':
-        return append(ticketId, current, 'TicketEscalated', next.data);
-      case 'invoke':
+        return decideNext(current, 'TicketEscalated', next.data);
+      case 'invoke': {
+        const saved = await save(ticketId, current);
         if (next.actor === 'classifyTicket') {
           const outcome = await actors.classifyTicket(next.input);
           return outcome.ok
-            ? append(ticketId, current, 'TicketClassified', outcome.data)
-            : append(ticketId, current, 'ClassificationFailed', outcome.failure);
-        } else {
-          const outcome = await actors.draftAnswer(next.input);
-          return outcome.ok
-            ? append(ticketId, current, 'AnswerDrafted', outcome.data)
-            : append(ticketId, current, 'AnswerDraftFailed', outcome.failure);
+            ? decideNext(saved, 'TicketClassified', outcome.data)
+            : decideNext(saved, 'ClassificationFailed', outcome.failure);
         }
+        const outcome = await actors.draftAnswer(next.input);
+        return outcome.ok
+          ? decideNext(saved, 'AnswerDrafted', outcome.data)
+          : decideNext(saved, 'AnswerDraftFailed', outcome.failure);
+      }
       default: {
         const unhandled: never = next;
         throw new Error(`unknown step ${JSON.stringify(unhandled)}`);
@@ -169,28 +193,35 @@ export function createWorkflow(options: WorkflowOptions) {
     }
   }
 
-  async function drive(ticketId: string): Promise<TicketState> {
-    let current = await load(ticketId);
+  async function reload(ticketId: string): Promise<Progress> {
+    const { events, state } = await load(ticketId);
+    return progressOf(events, state);
+  }
+
+  async function drive(ticketId: string, known?: Progress): Promise<TicketState> {
+    let current = known ?? (await reload(ticketId));
     for (;;) {
-      if (stopping) return current.state;
       try {
-        const advanced = await step(ticketId, current);
-        if (!advanced) return current.state;
+        const advanced = stopping ? null : await step(ticketId, current);
+        if (!advanced) {
+          await save(ticketId, current);
+          return current.state;
+        }
         current = advanced;
       } catch (error) {
         // Another process moved this ticket on first: it owns this step; re-read and go on.
         if (!(error instanceof ConcurrencyError)) throw error;
-        current = await load(ticketId);
+        current = await reload(ticketId);
       }
     }
   }
 
   /** Runs the automatic steps of a ticket until a person is needed; one run per ticket at a time. */
-  function process(ticketId: string): Promise<TicketState> {
+  function process(ticketId: string, known?: Progress): Promise<TicketState> {
     const running = inFlight.get(ticketId);
     if (running) return running;
     const run = slots
-      .run(() => drive(ticketId))
+      .run(() => drive(ticketId, known))
       .catch((error: unknown) => {
         logger.error({ err: error, ticketId }, 'ticket processing failed; it will be resumed');
         throw error;
@@ -232,8 +263,9 @@ export function createWorkflow(options: WorkflowOptions) {
         },
         { timestamp: now() },
       );
+      let appended: AppendResult;
       try {
-        await store.appendToStream(ticketStreamId(ticketId), [event], 'no_stream');
+        appended = await store.appendToStream(ticketStreamId(ticketId), [event], 'no_stream');
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || !command.idempotencyKey) throw error;
         const { events } = await load(ticketId);
@@ -247,7 +279,14 @@ export function createWorkflow(options: WorkflowOptions) {
         }
         return { ticketId, version: events.length, replayed: true, settled: process(ticketId) };
       }
-      const settled = process(ticketId);
+      // The runner goes on from what it just wrote: no read of the stream.
+      const stored = {
+        ...event,
+        streamId: ticketStreamId(ticketId),
+        version: 1,
+        position: appended.lastPosition,
+      } as StoredEvent;
+      const settled = process(ticketId, progressOf([stored], foldTicket([stored])));
       settled.catch(() => undefined);
       return { ticketId, version: 1, replayed: false, settled };
     },

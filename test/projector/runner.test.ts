@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
-import { createProjector, type Projector } from '../../src/projector/index.ts';
+import { alwaysLeader, createProjector, type Projector } from '../../src/projector/index.ts';
 import { projections } from '../../projections/index.ts';
 import { databaseKinds, openTestDatabase } from '../support/databases.ts';
 import { appendStep, replayTickets, ticketLife, ticketRows } from './ticketEvents.ts';
@@ -79,6 +79,62 @@ describe.each(databaseKinds)('projection runner on %s', (kind) => {
     for (const name of ['status_history', 'responses', 'users', 'sla_timers'])
       await projector.rebuild(name);
     expect(await ticketRows(db)).toEqual(after);
+  });
+
+  it('moves all projections with one read of the log and one transaction per batch', async () => {
+    const lives = Array.from({ length: 3 }, () => ticketLife());
+    for (const life of lives) await appendStep(store, life, 0);
+    let reads = 0;
+    const counting: EventStore = {
+      ...store,
+      readAll: (options) => {
+        reads++;
+        return store.readAll(options);
+      },
+    };
+    // Not started (no wake-ups or polling): catchUp alone runs, on leases this test hands it.
+    const lease = alwaysLeader();
+    for (const p of projections) await lease.tryAcquire(p.name);
+    let transactions = 0;
+    const countingDb: Database = {
+      ...db,
+      transaction: (work) => {
+        transactions++;
+        return db.transaction(work);
+      },
+    };
+    projector = createProjector({ db: countingDb, store: counting, projections, logger, lease });
+    await projector.catchUp();
+    // Six projections handle these events; one read and one transaction brought them all up to date.
+    expect({ reads, transactions }).toEqual({ reads: 1, transactions: 1 });
+    expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
+    const { rows } = await db.query<{ position: number }>(
+      `SELECT DISTINCT position FROM tf_projection_checkpoints WHERE name <> 'support_levels'`,
+    );
+    expect(rows.map((r) => Number(r.position))).toEqual([await store.headPosition()]);
+  });
+
+  it('lets a projection that stands elsewhere catch up and join the others at their checkpoint', async () => {
+    const lives = Array.from({ length: 4 }, () => ticketLife());
+    for (const life of lives) await appendStep(store, life, 0);
+    await projector.start();
+    await projector.catchUp();
+    await projector.stop();
+    // The tickets read model rebuilt from nothing (as after an upgrade): its checkpoint is 0,
+    // the others' the head; then more events arrive.
+    await db.query(`DELETE FROM tf_tickets`);
+    await db.query(`UPDATE tf_projection_checkpoints SET position = 0 WHERE name = 'tickets'`);
+    for (const life of lives) await appendStep(store, life, 1);
+    projector = createProjector({ db, store, projections, logger, batchSize: 4 });
+    await projector.start();
+    await projector.catchUp();
+    expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
+    const { rows } = await db.query<{ name: string; position: number }>(
+      `SELECT name, position FROM tf_projection_checkpoints WHERE name <> 'support_levels'`,
+    );
+    const head = await store.headPosition();
+    expect(rows.length).toBeGreaterThan(3);
+    expect(rows.every((r) => Number(r.position) === head)).toBe(true);
   });
 
   it('reports lag in events and seconds behind the head', async () => {

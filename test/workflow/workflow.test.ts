@@ -44,6 +44,18 @@ describe.each(databaseKinds)('workflow on %s', (kind) => {
       expect(events[i]!.metadata.causationId).toBe(events[i - 1]!.id);
       expect(events[i]!.metadata.correlationId).toBe(events[0]!.metadata.correlationId);
     }
+    // A result and the step it implies are appended together: four appends, not five.
+    const { rows } = await app.db.query<{ xid: string; types: string[] }>(
+      `SELECT transaction_id::text AS xid, array_agg(type ORDER BY version) AS types
+       FROM tf_events WHERE stream_id = $1 GROUP BY transaction_id ORDER BY min(version)`,
+      [ticketStreamId(submitted.ticketId)],
+    );
+    expect(rows.map((r) => r.types)).toEqual([
+      ['TicketReceived'],
+      ['ClassificationStarted'],
+      ['TicketClassified', 'AnswerDraftStarted'],
+      ['AnswerDrafted'],
+    ]);
   });
 
   it('escalates level 3 and low confidence with the reason recorded', async () => {
