@@ -1,4 +1,4 @@
-import type { Database, SqlExecutor } from '../src/db/index.ts';
+import type { Database, QueryOptions, SqlExecutor } from '../src/db/index.ts';
 
 /**
  * Wraps a Database to time every statement (by the first words of its SQL) and every transaction,
@@ -19,10 +19,10 @@ export function timedDatabase(db: Database) {
     return where > 40 ? `${head} … ${flat.slice(where + 1, where + 36)}` : flat.slice(0, 76);
   };
   const timed = (q: SqlExecutor): SqlExecutor => ({
-    async query<Row>(sql: string, params?: unknown[]) {
+    async query<Row>(sql: string, params?: unknown[], options?: QueryOptions) {
       const t0 = performance.now();
       try {
-        return await q.query<Row>(sql, params);
+        return await q.query<Row>(sql, params, options);
       } finally {
         add(labelOf(sql), performance.now() - t0);
       }

@@ -74,13 +74,14 @@ export function slaTimersProjection(settings: SlaSettings): Projection {
          ON CONFLICT (ticket_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state`,
         [JSON.stringify(docs)],
       );
-      for (const id of changed) {
+      const replaced = [...changed].flatMap((id) => {
         const state = states.get(id)!;
         const timers = timersOf(state, settings);
         // Most tickets never reach an agent: no timers before or after, nothing to write.
-        if (timers.length === 0 && !hadTimers.has(id)) continue;
-        await replaceTimers(tx, id, state.version, timers, { table: table('tf_sla_timers') });
-      }
+        if (timers.length === 0 && !hadTimers.has(id)) return [];
+        return [{ ticketId: id, version: state.version, timers }];
+      });
+      await replaceTimers(tx, replaced, { table: table('tf_sla_timers') });
     },
   };
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Database } from '../db/index.ts';
 import type { StoredEvent } from '../events/index.ts';
 import { toTicketView, type Workflow } from '../workflow/index.ts';
+import type { TicketState } from '../../machines/index.ts';
 import {
   canListTickets,
   canReadTicket,
@@ -127,16 +128,21 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
       actor: { id: body.requester.email.toLowerCase(), role: 'requester' },
       requestId: String(req.id),
     });
+    // The state the runner settled on is the stream's state: no need to read it back.
+    let settled: TicketState | undefined;
     if (wait) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        submitted.settled.catch(() => undefined),
+        submitted.settled.then(
+          (state) => void (settled = state),
+          () => undefined,
+        ),
         new Promise((resolve) => (timer = setTimeout(resolve, wait * 1000))),
       ]);
       clearTimeout(timer);
       res.set('Preference-Applied', `wait=${wait}`);
     }
-    const { state } = await workflow.get(submitted.ticketId);
+    const state = settled ?? (await workflow.get(submitted.ticketId)).state;
     if (submitted.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).location(`/api/tickets/${submitted.ticketId}`).json(toTicketView(state));
   });

@@ -109,7 +109,7 @@ export function createSlaScheduler(options: SlaSchedulerOptions) {
       after = foldSla(await store.readStream(ticketStreamId(ticketId)));
     }
     await db.transaction((tx) =>
-      replaceTimers(tx, ticketId, after.version, timersOf(after, settings), {
+      replaceTimers(tx, [{ ticketId, version: after.version, timers: timersOf(after, settings) }], {
         now: at,
         leaseUntil: new Date(at.getTime() + leaseMs),
       }),
