@@ -1,5 +1,6 @@
 import { upcast, type AnyNewEvent, type EventType, type StoredEvent } from '../events/index.ts';
-import { sqlErrorCode, sqlState, type Database } from '../db/index.ts';
+import { sqlErrorCode, sqlState, type Database, type SqlExecutor } from '../db/index.ts';
+import { groupCommits } from './groupCommit.ts';
 import {
   ConcurrencyError,
   type AppendResult,
@@ -40,6 +41,12 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     metadata: row.metadata,
     timestamp: new Date(row.created_at).toISOString(),
   } as StoredEvent;
+}
+
+interface AppendRequest {
+  streamId: string;
+  events: readonly AnyNewEvent[];
+  expected: ExpectedVersion;
 }
 
 /**
@@ -83,9 +90,8 @@ export function createPostgresEventStore(
    * statement; a server pays a round trip per statement.
    */
   async function appendOnce(
-    streamId: string,
-    events: readonly AnyNewEvent[],
-    expected: ExpectedVersion,
+    sql: SqlExecutor,
+    { streamId, events, expected }: AppendRequest,
   ): Promise<AppendResult> {
     const docs = events.map((e) => ({
       id: e.id,
@@ -97,7 +103,7 @@ export function createPostgresEventStore(
     }));
     const params: unknown[] = [streamId, events.length, JSON.stringify(docs)];
     if (typeof expected === 'number' && expected > 0) params.push(expected);
-    const { rows } = await db.query<{ position: number; version: number }>(
+    const { rows } = await sql.query<{ position: number; version: number }>(
       `WITH stream AS (${advanceStreamSql(expected)})
        INSERT INTO tf_events (event_id, stream_id, version, type, schema_version, data, metadata, created_at)
        SELECT (d.doc->>'id')::uuid, $1, stream.version - $2 + d.n, d.doc->>'type',
@@ -110,12 +116,36 @@ export function createPostgresEventStore(
       { prepared: true },
     );
     if (rows.length === 0) throw new ConcurrencyError(streamId, expected, null);
-    announce();
     return {
       nextExpectedVersion: Math.max(...rows.map((r) => Number(r.version))),
       lastPosition: Math.max(...rows.map((r) => Number(r.position))),
     };
   }
+
+  /**
+   * On PGlite, appends that arrive while one runs are committed together (one commit for the
+   * group); a stream at another version than expected fails its own append only (its statement
+   * inserts nothing, which does not abort the shared transaction).
+   */
+  const append =
+    db.kind === 'pglite'
+      ? groupCommits<AppendRequest, AppendResult>(
+          (request) => appendOnce(db, request),
+          (requests) =>
+            db.transaction(async (tx) => {
+              const outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
+              for (const request of requests) {
+                try {
+                  outcomes.push({ ok: await appendOnce(tx, request) });
+                } catch (error) {
+                  if (!(error instanceof ConcurrencyError)) throw error;
+                  outcomes.push({ error });
+                }
+              }
+              return outcomes;
+            }),
+        )
+      : (request: AppendRequest) => appendOnce(db, request);
 
   /**
    * Tells other processes that the log moved, after the commit: a NOTIFY inside the append's
@@ -174,7 +204,8 @@ export function createPostgresEventStore(
         return { nextExpectedVersion: version, lastPosition: 0 };
       }
       try {
-        const result = await appendOnce(streamId, events, expected);
+        const result = await append({ streamId, events, expected });
+        announce();
         for (const listener of listeners) listener(streamId, result.lastPosition);
         return result;
       } catch (error) {
