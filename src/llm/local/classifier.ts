@@ -16,7 +16,7 @@ import {
   type ComplementNbModel,
   type NaiveBayesModel,
 } from './nb.ts';
-import { metaTokens, normalizeText, ticketToText } from './text.ts';
+import { metaTokens, normalizeText, structureFeatures, ticketToText } from './text.ts';
 import {
   Vectorizer,
   defaultVectorizerOptions,
@@ -76,6 +76,11 @@ export interface TrainOptions {
   /** Repeat the subject this many extra times (up-weights it in both blocks). */
   subjectRepeat?: number | undefined;
   /**
+   * Give the stacking layer the ticket's shape (`structureFeatures`: length, copied subject, mail,
+   * web form, language, capitals). Model files without this option were trained without them.
+   */
+  structure?: boolean | undefined;
+  /**
    * How the confidence of a level-1 prediction is made: 'isotonic' = a binary (level 1 against
    * escalation) stacking layer, isotonic-calibrated on cross-fitted out-of-fold scores, so it is the
    * probability that the ticket is truly level 1 at the training data's class mix; 'none' = the
@@ -106,6 +111,7 @@ export const defaultTrainOptions: TrainOptions = {
   requester: false,
   ids: false,
   subjectRepeat: 0,
+  structure: true,
   l1Calibration: 'isotonic',
   l1Score: 'level',
   cnbAlpha: 0,
@@ -277,6 +283,9 @@ export class LocalClassifier {
     const texts = rows.map((r) => modelText(r.subject, r.description, o));
     const rawKeys = rows.map((r) => ticketToText(r.subject, r.description).trim().toLowerCase());
     const ys = rows.map((r) => r.level - 1);
+    const shapes = rows.map((r, i) =>
+      o.structure ? structureFeatures(r.subject, r.description, texts[i]!) : undefined,
+    );
     const vectorizer = Vectorizer.fit(texts, { ...defaultVectorizerOptions, ...o.vectorizer });
     const xs = texts.map((t) => vectorizer.transform(t));
     const dim = vectorizer.dimension;
@@ -376,7 +385,7 @@ export class LocalClassifier {
       const pFine = useFine
         ? (oofFine[i] ?? fineLevels(fineHead!, labelLevel, wordXs[i]!))
         : undefined;
-      stackX.push(stackFeatures(p, nb, (d) => ys[d]!, pNb, pCnb, pFine));
+      stackX.push(stackFeatures(p, nb, (d) => ys[d]!, pNb, pCnb, pFine, shapes[i]));
     }
     const stack = trainDenseLogistic(stackX, ys, 3, o.stackL2, o.stackBalanced);
     const useL1 = (o.l1Calibration ?? 'none') === 'isotonic';
@@ -542,7 +551,7 @@ export class LocalClassifier {
       .update(JSON.stringify(file.l1 ?? null))
       .digest('hex')
       .slice(0, 10);
-    file.version = `tfidf-lr-knn-v2-${digest}`;
+    file.version = `tfidf-lr-knn-v3-${digest}`;
     return new LocalClassifier(
       file,
       vectorizer,
@@ -574,6 +583,7 @@ export class LocalClassifier {
             wordPart(x, this.vectorizer.words.length),
           )
         : undefined,
+      this.file.options.structure ? structureFeatures(subject, description, text) : undefined,
     );
     const probs = softmax(denseLogits(this.file.stack, features));
     const k = argmax(probs);
@@ -634,7 +644,8 @@ export class LocalClassifier {
 
 /**
  * The stacking layer's inputs: the linear head's log-probabilities and, per level, a
- * similarity-weighted vote of the nearest training tickets and the best similarity.
+ * similarity-weighted vote of the nearest training tickets and the best similarity; then the
+ * optional heads' scores and the ticket's structure features.
  */
 export function stackFeatures(
   linearProbs: number[],
@@ -643,6 +654,7 @@ export function stackFeatures(
   naiveBayesProbs?: number[],
   complementScores?: number[],
   fineProbs?: number[],
+  structure?: number[],
 ): number[] {
   const vote = [0, 0, 0];
   const best = [0, 0, 0];
@@ -661,6 +673,7 @@ export function stackFeatures(
   if (naiveBayesProbs) for (const p of naiveBayesProbs) feats.push(Math.log(Math.max(p, 1e-6)));
   if (complementScores) for (const v of complementScores) feats.push(Math.max(v, -10));
   if (fineProbs) for (const p of fineProbs) feats.push(Math.log(Math.max(p, 1e-6)));
+  if (structure) feats.push(...structure);
   return feats;
 }
 

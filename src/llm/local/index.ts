@@ -34,4 +34,10 @@ export {
   type TrainFromRowsOptions,
 } from './train.ts';
 export { DRAFT_PROMPT_VERSION, DRAFT_TEMPLATE, DRAFT_TEMPLATE_HASH } from './draft.ts';
-export { metaTokens, normalizeText, ticketToText } from './text.ts';
+export {
+  STRUCTURE_FEATURES,
+  metaTokens,
+  normalizeText,
+  structureFeatures,
+  ticketToText,
+} from './text.ts';

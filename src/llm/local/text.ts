@@ -118,3 +118,51 @@ export function charGrams(tokens: string[], min: number, max: number): string[] 
   }
   return out;
 }
+
+/** Names of the `structureFeatures` values, in order (for the model file and the docs). */
+export const STRUCTURE_FEATURES = [
+  'log tokens',
+  'log subject length',
+  'mis-decoded text',
+  'mailed',
+  'German',
+  'subject equals description',
+  'CRLF line ends',
+  'log lines',
+  'log characters',
+  'web form',
+  'upper-case share',
+  'subject capitalised',
+] as const;
+
+/**
+ * The ticket's shape rather than its words: length, how it was written (copied subject, mail,
+ * web form, line ends, capitals) and its language. Normalisation removes exactly these traces, yet
+ * they say who wrote the ticket and through which channel: a service-desk agent logging a call
+ * ("account locked." as subject and description) or a user's long mail to a team. The stacking
+ * layer weighs them against the text heads.
+ */
+export function structureFeatures(
+  subject: string | undefined,
+  description: string,
+  normalized: string,
+): number[] {
+  const s = (subject ?? '').trim();
+  const d = description;
+  const all = `${subject ?? ''}${d}`;
+  const upper = (all.match(/[A-Z]/g) ?? []).length;
+  return [
+    Math.log(1 + tokenize(normalized).length),
+    Math.log(1 + s.length),
+    normalized.includes('xxmojibake') ? 1 : 0,
+    /received from:/i.test(d) ? 1 : 0,
+    /\b(?:ich|nicht|bitte|und|der|die|das|ist)\b/i.test(d) ? 1 : 0,
+    s !== '' && s.toLowerCase() === d.trim().toLowerCase() ? 1 : 0,
+    d.includes('\r\n') ? 1 : 0,
+    Math.log(1 + d.split('\n').length),
+    Math.log(1 + all.length),
+    /name\s*:.*\n?\s*language\s*:/i.test(d) ? 1 : 0,
+    upper / Math.max(1, all.length),
+    /^[A-Z]/.test(s) ? 1 : 0,
+  ];
+}

@@ -11,6 +11,7 @@ import {
   loadClassifier,
   normalizeText,
   saveClassifier,
+  structureFeatures,
   toTrainingRow,
   trainFromRows,
 } from '../../../src/llm/local/index.ts';
@@ -50,6 +51,28 @@ describe('meta tokens', () => {
   it('appends them to the normalised text only when enabled', () => {
     expect(modelText('s', 'job_12 failed', {})).toBe('s job_# failed');
     expect(modelText('s', 'job_12 failed', { ids: true })).toBe('s job_# failed xxid_job_bc');
+  });
+});
+
+describe('structure features', () => {
+  it("describes the ticket's shape: copied subject, mail, form, language, capitals", () => {
+    const call = structureFeatures('Account locked.', 'account locked.', 'account locked');
+    expect(call).toHaveLength(12);
+    expect(call[0]).toBeCloseTo(Math.log(3), 5);
+    expect(call[5]).toBe(1); // subject equals description
+    expect(call[11]).toBe(1); // subject capitalised
+    const mail = structureFeatures(
+      'drucker',
+      'received from: a.b@gmail.com\r\n\r\nich kann nicht drucken',
+      'ich kann nicht drucken',
+    );
+    expect(mail[3]).toBe(1); // mailed
+    expect(mail[4]).toBe(1); // German
+    expect(mail[5]).toBe(0);
+    expect(mail[6]).toBe(1); // CRLF
+    const form = structureFeatures(undefined, 'name: x\nlanguage:\nbrowser: ie', 'name x language');
+    expect(form[1]).toBe(0);
+    expect(form[9]).toBe(1); // web form
   });
 });
 
@@ -125,13 +148,25 @@ describe('LocalClassifier', () => {
     }
   });
 
+  it('still loads a version-2 file (no structure features in the stacking layer)', () => {
+    const v2 = LocalClassifier.train(toyRows(), { folds: 3, structure: false });
+    expect(v2.file.stack.weights[0]).toHaveLength(15);
+    expect(clf.file.stack.weights[0]).toHaveLength(27);
+    const file = JSON.parse(JSON.stringify(v2.file));
+    delete file.options.structure;
+    const again = LocalClassifier.fromFile(file);
+    for (const text of ['password reset please', 'server outage']) {
+      expect(again.predict('s', text).confidence).toBeCloseTo(v2.predict('s', text).confidence, 5);
+    }
+  });
+
   it('reports a calibrated level-1 confidence and cross-fitted figures', () => {
     const p = clf.predict(undefined, 'I forgot my password');
     expect(clf.file.l1?.calibration.x.length).toBeGreaterThan(0);
     expect(p.level).toBe(1);
     expect(p.confidence).toBeGreaterThan(0.5);
     expect(clf.file.crossValidation?.stacked?.accuracy).toBeGreaterThan(0.5);
-    expect(clf.version).toMatch(/^tfidf-lr-knn-v2-/);
+    expect(clf.version).toMatch(/^tfidf-lr-knn-v3-/);
   });
 
   it('round-trips the optional heads and meta tokens (tried on itsm-tickets, off by default)', () => {
