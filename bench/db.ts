@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,7 +35,14 @@ export function onCleanup(cleanup: () => Promise<unknown>): () => Promise<void> 
   return once;
 }
 
-export const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The machine's PostgreSQL through its Unix-domain socket when there is one, as a server on the
+ * same host is best reached: TCP over loopback cost the e2e server about a quarter of its CPU in
+ * `writev` (profiled, bench/analysis.md). Baselines and the store use the same connection.
+ */
+export const defaultPostgresUrl = existsSync('/var/run/postgresql/.s.PGSQL.5432')
+  ? 'postgres://postgres@localhost/test?host=/var/run/postgresql'
+  : 'postgres://postgres@127.0.0.1:5432/test';
 
 export async function postgresReachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });

@@ -48,6 +48,8 @@ export interface MachineInfo {
   os: string;
   node: string;
   postgresServer: string | null;
+  /** How the bench reached it: a Unix-domain socket or TCP. */
+  postgresVia?: string | null;
   pglite: string | null;
   pg: string | null;
   xstate: string | null;
@@ -94,6 +96,11 @@ export async function describeMachine(
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     postgresServer,
+    postgresVia: postgresUrl
+      ? /[?&]host=\//.test(postgresUrl)
+        ? 'its Unix-domain socket'
+        : 'TCP'
+      : null,
     pglite: packageVersion('@electric-sql/pglite'),
     pg: packageVersion('pg'),
     xstate: packageVersion('xstate'),

@@ -99,7 +99,7 @@ export async function writeReport({
     `- CPU: ${machine.cpuModel}, ${machine.cores} cores; memory ${machine.memoryGiB} GiB; ${machine.os}`,
   );
   md.push(
-    `- Node ${machine.node}; PostgreSQL server ${machine.postgresServer ?? 'not used'}; PGlite ${machine.pglite}; pg ${machine.pg}; xstate ${machine.xstate}; express ${machine.express}`,
+    `- Node ${machine.node}; PostgreSQL server ${machine.postgresServer ?? 'not used'}${machine.postgresVia ? ` via ${machine.postgresVia}` : ''}; PGlite ${machine.pglite}; pg ${machine.pg}; xstate ${machine.xstate}; express ${machine.express}`,
   );
   md.push(
     `- Commit ${machine.gitCommit ?? 'unknown'}${machine.gitDirty ? ' with uncommitted changes in the work tree' : ''}`,

@@ -8,7 +8,7 @@
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
  *
- * PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); every group
+ * PostgreSQL: BENCH_DATABASE_URL (default: the local server through /var/run/postgresql if that socket exists, else 127.0.0.1:5432, database test); every group
  * runs in a fresh schema, dropped afterwards. PGlite: a fresh temporary data directory.
  * All load is on 127.0.0.1 and every load stops by itself.
  */
