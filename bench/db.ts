@@ -13,7 +13,10 @@ export type DbKind = 'pglite' | 'postgres';
 export interface BenchDb {
   kind: DbKind;
   db: Database;
-  /** One raw statement outside the store: PGlite's own `query`, or a pooled `pg` query. */
+  /**
+   * One raw statement outside the store: PGlite's own `query`, or a pooled `pg` query kept
+   * prepared on each connection, as the store's appends are.
+   */
   raw(sql: string, params?: unknown[]): Promise<unknown>;
   /** PostgreSQL only: the pool, for baselines that need their own connections. */
   pool?: pg.Pool;
@@ -128,7 +131,7 @@ export async function openBenchDb(
   return {
     kind,
     db,
-    raw: (sql, params) => db.pool.query(sql, params),
+    raw: (sql, params) => db.query(sql, params, { prepared: params !== undefined }),
     pool: db.pool,
     where: schema,
     dispose: onCleanup(async () => {
