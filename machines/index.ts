@@ -14,6 +14,7 @@ export {
 } from './ticket.events.ts';
 export {
   foldTicket,
+  foldTicketWithXState,
   applyEvent,
   initialTicketState,
   nextStep,
@@ -25,3 +26,9 @@ export {
   type NextStep,
   type ActorName,
 } from './ticket.fold.ts';
+export {
+  replayTicket,
+  compileMachine,
+  UnsupportedMachineError,
+  type Replayed,
+} from './ticket.replay.ts';
