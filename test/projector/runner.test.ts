@@ -114,6 +114,35 @@ describe.each(databaseKinds)('projection runner on %s', (kind) => {
     expect(rows.map((r) => Number(r.position))).toEqual([await store.headPosition()]);
   });
 
+  it('gathers the wake-ups of appends in quick succession into few runs', async () => {
+    let reads = 0;
+    const counting: EventStore = {
+      ...store,
+      readAll: (options) => {
+        reads++;
+        return store.readAll(options);
+      },
+    };
+    projector = createProjector({
+      db,
+      store: counting,
+      projections,
+      logger,
+      coalesceMs: 500,
+      pollMs: 60_000,
+    });
+    await projector.start();
+    await sleep(550);
+    reads = 0;
+    const lives = Array.from({ length: 10 }, () => ticketLife());
+    for (const life of lives) await appendStep(store, life, 0);
+    await sleep(1200);
+    // Ten appends, each a wake-up: at most one run at once and one more after the interval.
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBeLessThanOrEqual(2);
+    expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
+  });
+
   it('lets a projection that stands elsewhere catch up and join the others at their checkpoint', async () => {
     const lives = Array.from({ length: 4 }, () => ticketLife());
     for (const life of lives) await appendStep(store, life, 0);
