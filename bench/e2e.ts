@@ -81,6 +81,9 @@ export interface TicketRecord {
   queueAhead: number;
   sentAt: number;
   doneAt: number;
+  /** Wall clock (ms since the epoch) when sent and answered, to compare with event timestamps. */
+  sentAtWall: number;
+  doneAtWall: number;
   error?: string;
 }
 
@@ -116,6 +119,7 @@ export async function closedLoopTickets(
         const i = seq.next++;
         const queueAhead = outstanding++;
         const sentAt = performance.now();
+        const sentAtWall = Date.now();
         try {
           const res = await client.request(
             'POST',
@@ -133,6 +137,8 @@ export async function closedLoopTickets(
             queueAhead,
             sentAt,
             doneAt: performance.now(),
+            sentAtWall,
+            doneAtWall: Date.now(),
             ...(res.status !== 201 ? { error: JSON.stringify(res.body).slice(0, 200) } : {}),
           });
         } catch (error) {
@@ -144,6 +150,8 @@ export async function closedLoopTickets(
             queueAhead,
             sentAt,
             doneAt: performance.now(),
+            sentAtWall,
+            doneAtWall: Date.now(),
             error: String(error),
           });
           await sleep(50);
@@ -322,6 +330,7 @@ export async function runE2e(ctx: BenchContext, o: E2eOptions): Promise<void> {
         latRun.met = (latRun.p99 ?? Infinity) < (target.p99Ms ?? Infinity);
       }
       o.analyse?.(level, records, seconds);
+      if (level.clients >= 50) await explainTail(ctx, o, server.url, level.clients, ok);
     }
     const v = await verifyTickets(server.url, ids, o.graceMs);
     const clean = v.lost.length === 0 && v.stuck.length === 0 && failures === 0;
@@ -341,4 +350,39 @@ export async function runE2e(ctx: BenchContext, o: E2eOptions): Promise<void> {
       ctx.log(`server exited ${server.child.exitCode}: ${server.stderrTail().slice(-800)}`);
     await cleanup();
   }
+}
+
+/**
+ * Where the slowest 1 % of requests spent their time, from the ticket's own timestamps: before the
+ * server accepted it (TicketReceived), in the workflow (to its last automatic event), and after.
+ */
+async function explainTail(
+  ctx: BenchContext,
+  o: E2eOptions,
+  baseUrl: string,
+  clients: number,
+  records: readonly TicketRecord[],
+): Promise<void> {
+  const slowest = [...records]
+    .filter((r) => r.id)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, Math.max(1, Math.min(20, Math.ceil(records.length / 100))));
+  const client = httpClient(baseUrl, 4);
+  const parts = { accept: [] as number[], workflow: [] as number[], answer: [] as number[] };
+  for (const r of slowest) {
+    const res = await client.request('GET', `/api/tickets/${r.id}`, undefined, {}, 10_000);
+    const view = res.body as { createdAt?: string; updatedAt?: string } | null;
+    if (!view?.createdAt || !view.updatedAt) continue;
+    const received = Date.parse(view.createdAt);
+    const settled = Date.parse(view.updatedAt);
+    parts.accept.push(received - r.sentAtWall);
+    parts.workflow.push(settled - received);
+    parts.answer.push(r.doneAtWall - settled);
+  }
+  if (parts.accept.length === 0) return;
+  const med = (xs: number[]) => summarize(xs).median.toFixed(0);
+  ctx.note(
+    o.group,
+    `**${o.kind}, ${o.label}, ${clients} clients: the slowest ${parts.accept.length} requests** (median of each part, ms): sent → accepted (TicketReceived) ${med(parts.accept)}, accepted → last automatic event ${med(parts.workflow)}, → response received ${med(parts.answer)} (total median ${med(slowest.map((r) => r.ms))}).`,
+  );
 }

@@ -9,6 +9,14 @@ export interface PgliteOptions {
 }
 
 /**
+ * Lets the event loop run its I/O before a statement. PGlite's statements finish without any I/O
+ * wait, so a chain of them (the workflow's steps for dozens of tickets) runs as one unbroken run of
+ * promise continuations, during which no socket is read: measured, some HTTP requests then waited
+ * 10 s before being read at 100 clients while the median was 0.2 s.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * PGlite is one PostgreSQL session in this process: its own mutex serialises queries and
  * transactions, so this adapter only has to translate the interface.
  */
@@ -25,11 +33,18 @@ export async function openPglite(
       return { rows: result.rows };
     },
   });
+  const inTransaction = asExecutor(pglite);
   return {
     kind: 'pglite',
     pglite,
-    ...asExecutor(pglite),
-    transaction: (work) => pglite.transaction((tx) => work(asExecutor(tx))),
+    async query<Row>(sql: string, params?: unknown[]) {
+      await turn();
+      return inTransaction.query<Row>(sql, params);
+    },
+    async transaction(work) {
+      await turn();
+      return pglite.transaction((tx) => work(asExecutor(tx)));
+    },
     async listen(channel, onNotify) {
       const unlisten = await pglite.listen(channel, onNotify);
       return () => unlisten();
