@@ -3,7 +3,7 @@ import { createPostgresEventStore, type EventStore } from '../src/eventstore/ind
 import type { AnyNewEvent } from '../src/events/index.ts';
 import { closedLoop, type BenchContext } from './context.ts';
 import { openBenchDb, type BenchDb } from './db.ts';
-import { cloneStream, eventBatch, rng } from './fixtures.ts';
+import { cloneStream, eventBatch, rng, type Rng } from './fixtures.ts';
 import { ticketTemplates } from './prefill.ts';
 import { timedDatabase } from './sqlprofile.ts';
 
@@ -212,6 +212,8 @@ export async function benchStore(ctx: BenchContext, bdb: BenchDb): Promise<void>
     );
   }
 
+  if (kind === 'postgres') await decomposeBatchAppend(ctx, bdb, r);
+
   // Where one single-event append spends its time, statement by statement (SQL timed from the client).
   for (const workers of [1, 8]) {
     const timed = timedDatabase(bdb.db);
@@ -232,4 +234,87 @@ export async function runStoreGroup(ctx: BenchContext, kind: BenchDb['kind']): P
   } finally {
     await bdb.dispose();
   }
+}
+
+/**
+ * What a batch of 100 costs, part by part: the same rows inserted into copies of the event table
+ * with its indexes added one at a time, between the bare-table baseline and the store itself.
+ */
+async function decomposeBatchAppend(ctx: BenchContext, bdb: BenchDb, r: Rng): Promise<void> {
+  const { durationMs, repeats } = ctx.options;
+  const template = eventBatch(r, randomUUID(), 100);
+  const batchJson = () =>
+    `[${template.map((e) => payloadOf({ ...e, id: randomUUID() } as AnyNewEvent)).join(',')}]`;
+  const variants: Array<{ label: string; indexes: string[] }> = [
+    { label: 'event table, primary key (position) only', indexes: [] },
+    { label: '+ UNIQUE (event_id)', indexes: ['UNIQUE (event_id)'] },
+    {
+      label: '+ UNIQUE (stream_id, version)',
+      indexes: ['UNIQUE (event_id)', 'UNIQUE (stream_id, version)'],
+    },
+    {
+      label: "+ commit-order index (transaction_id, position): the store's table",
+      indexes: ['UNIQUE (event_id)', 'UNIQUE (stream_id, version)', 'COMMIT ORDER'],
+    },
+  ];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const measure = async (op: () => Promise<unknown>) => {
+    const rates: number[] = [];
+    for (let rep = 0; rep < Math.min(repeats, 3); rep++) {
+      const res = await closedLoop(1, durationMs, async () => {
+        await op();
+        return 100;
+      });
+      rates.push(res.units / res.seconds);
+    }
+    return median(rates);
+  };
+  const raw = await measure(() =>
+    bdb.raw(`INSERT INTO bench_raw (payload) SELECT jsonb_array_elements($1::jsonb)`, [
+      batchJson(),
+    ]),
+  );
+  const lines = [
+    '| batch of 100 events, 1 connection | events/s (median of runs) | vs bare table |',
+    '|---|---:|---:|',
+    `| bare table (bigserial + jsonb): the baseline | ${raw.toFixed(0)} | 100 % |`,
+  ];
+  for (const [i, v] of variants.entries()) {
+    const table = `bench_events_${i}`;
+    await bdb.raw(
+      `CREATE TABLE ${table} (LIKE tf_events INCLUDING DEFAULTS, PRIMARY KEY (position))`,
+    );
+    for (const index of v.indexes) {
+      await bdb.raw(
+        index === 'COMMIT ORDER'
+          ? `CREATE INDEX ON ${table} (transaction_id, position)`
+          : `ALTER TABLE ${table} ADD ${index}`,
+      );
+    }
+    const rate = await measure(() =>
+      bdb.raw(
+        `INSERT INTO ${table} (event_id, stream_id, version, type, schema_version, data, metadata, created_at)
+         SELECT (d.doc->>'id')::uuid, $1, d.n, d.doc->>'type', (d.doc->>'schemaVersion')::int,
+                d.doc->'data', d.doc->'metadata', (d.doc->>'timestamp')::timestamptz
+         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS d(doc, n)`,
+        [`ticket-${randomUUID()}`, batchJson()],
+      ),
+    );
+    lines.push(`| ${v.label} | ${rate.toFixed(0)} | ${((rate / raw) * 100).toFixed(0)} % |`);
+  }
+  const store = createPostgresEventStore(bdb.db);
+  const full = await measure(() =>
+    store.appendToStream(
+      `ticket-${randomUUID()}`,
+      template.map((e) => ({ ...e, id: randomUUID() }) as AnyNewEvent),
+      'no_stream',
+    ),
+  );
+  lines.push(
+    `| appendToStream (+ the stream row, expected-version check, RETURNING) | ${full.toFixed(0)} | ${((full / raw) * 100).toFixed(0)} % |`,
+  );
+  ctx.note(
+    group,
+    `**postgres: what each part of a batch append costs** (the same 100 events per statement, one connection; measured in this run):\n\n${lines.join('\n')}`,
+  );
 }
