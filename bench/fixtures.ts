@@ -16,24 +16,9 @@ import {
   type TicketState,
 } from '../machines/index.ts';
 import { ticketTexts } from './tickets.ts';
+import { rng, type Rng } from '../test/support/rng.ts';
 
-/** A small seeded PRNG (mulberry32): the same seed builds the same streams. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-  };
-}
-export type Rng = ReturnType<typeof rng>;
+export { rng, type Rng };
 
 const agents = ['agent-7@example.com', 'agent-9@example.com'];
 const categories = ['account', 'email', 'network', 'printing', 'software', 'hardware', 'access'];

@@ -8,9 +8,8 @@ import {
 } from '../llm/local/index.ts';
 import {
   autoAnswerAt,
-  autoAnswerCurve,
+  coverageAt95,
   classificationReport,
-  coverageAtPrecision,
   type AutoAnswerPoint,
   type ClassificationReport,
 } from './metrics.ts';
@@ -91,15 +90,7 @@ export function crossValidate(
     report: classificationReport(reference, predicted),
     threshold,
     autoAnswer: autoAnswerAt(reference, predicted, confidence, threshold),
-    at95: coverageAtPrecision(
-      autoAnswerCurve(
-        reference,
-        predicted,
-        confidence,
-        Array.from({ length: 1001 }, (_, i) => i / 1000),
-      ),
-      0.95,
-    ),
+    at95: coverageAt95(reference, predicted, confidence),
     trainCpuSeconds,
     classifyCpuMs: classifyCpu / Math.max(1, rows.length),
   };

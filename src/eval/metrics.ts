@@ -118,3 +118,13 @@ export function coverageAtPrecision(
   }
   return best;
 }
+
+/** The largest level-1 coverage with at least 95 % auto-answer precision, over thresholds 0.000-1.000. */
+export function coverageAt95(
+  reference: number[],
+  predicted: number[],
+  confidence: number[],
+): AutoAnswerPoint | undefined {
+  const fine = Array.from({ length: 1001 }, (_, i) => i / 1000);
+  return coverageAtPrecision(autoAnswerCurve(reference, predicted, confidence, fine), 0.95);
+}

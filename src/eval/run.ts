@@ -5,7 +5,7 @@ import {
   autoAnswerAt,
   autoAnswerCurve,
   classificationReport,
-  coverageAtPrecision,
+  coverageAt95,
   type AutoAnswerPoint,
   type ClassificationReport,
 } from './metrics.ts';
@@ -82,15 +82,7 @@ function system(
     report: classificationReport(reference, predicted),
     autoAnswer: autoAnswerAt(reference, predicted, confidence, threshold),
     curve,
-    at95: coverageAtPrecision(
-      autoAnswerCurve(
-        reference,
-        predicted,
-        confidence,
-        Array.from({ length: 1001 }, (_, i) => i / 1000),
-      ),
-      0.95,
-    ),
+    at95: coverageAt95(reference, predicted, confidence),
   };
 }
 

@@ -1,5 +1,8 @@
 import type { EventType, StoredEvent } from '../../src/events/index.ts';
 import type { TicketMachineEvent } from '../../machines/index.ts';
+import { rng, type Rng } from '../support/rng.ts';
+
+export { rng, type Rng };
 
 /** Stored events for the replay's tests: the machine's events as the store would return them. */
 
@@ -28,25 +31,6 @@ export function toStored(event: TicketMachineEvent, version: number): StoredEven
 
 export const storedHistory = (events: readonly TicketMachineEvent[]): StoredEvent[] =>
   events.map((e, i) => toStored(e, i + 1));
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same histories. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
-    maybe: <T>(value: T): T | undefined => (next() < 0.5 ? value : undefined),
-  };
-}
-export type Rng = ReturnType<typeof rng>;
 
 const people = ['agent@example.com', 'lead@example.com', 'ann@example.com', 'sla-scheduler'];
 const instants = [

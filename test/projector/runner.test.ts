@@ -18,6 +18,21 @@ async function indexNames(db: Database, table: string) {
   return rows.map((r) => r.indexname);
 }
 
+/** The store, counting the projector's reads of the log. */
+function countingReads(store: EventStore) {
+  const counted = {
+    reads: 0,
+    store: {
+      ...store,
+      readAll: (options) => {
+        counted.reads++;
+        return store.readAll(options);
+      },
+    } as EventStore,
+  };
+  return counted;
+}
+
 describe.each(databaseKinds)('projection runner on %s', (kind) => {
   let db: Database;
   let store: EventStore;
@@ -84,14 +99,7 @@ describe.each(databaseKinds)('projection runner on %s', (kind) => {
   it('moves all projections with one read of the log and one transaction per batch', async () => {
     const lives = Array.from({ length: 3 }, () => ticketLife());
     for (const life of lives) await appendStep(store, life, 0);
-    let reads = 0;
-    const counting: EventStore = {
-      ...store,
-      readAll: (options) => {
-        reads++;
-        return store.readAll(options);
-      },
-    };
+    const counting = countingReads(store);
     // Not started (no wake-ups or polling): catchUp alone runs, on leases this test hands it.
     const lease = alwaysLeader();
     for (const p of projections) await lease.tryAcquire(p.name);
@@ -103,10 +111,16 @@ describe.each(databaseKinds)('projection runner on %s', (kind) => {
         return db.transaction(work);
       },
     };
-    projector = createProjector({ db: countingDb, store: counting, projections, logger, lease });
+    projector = createProjector({
+      db: countingDb,
+      store: counting.store,
+      projections,
+      logger,
+      lease,
+    });
     await projector.catchUp();
     // Six projections handle these events; one read and one transaction brought them all up to date.
-    expect({ reads, transactions }).toEqual({ reads: 1, transactions: 1 });
+    expect({ reads: counting.reads, transactions }).toEqual({ reads: 1, transactions: 1 });
     expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
     const { rows } = await db.query<{ position: number }>(
       `SELECT DISTINCT position FROM tf_projection_checkpoints WHERE name <> 'support_levels'`,
@@ -115,17 +129,10 @@ describe.each(databaseKinds)('projection runner on %s', (kind) => {
   });
 
   it('gathers the wake-ups of appends in quick succession into few runs', async () => {
-    let reads = 0;
-    const counting: EventStore = {
-      ...store,
-      readAll: (options) => {
-        reads++;
-        return store.readAll(options);
-      },
-    };
+    const counting = countingReads(store);
     projector = createProjector({
       db,
-      store: counting,
+      store: counting.store,
       projections,
       logger,
       coalesceMs: 500,
@@ -133,13 +140,13 @@ describe.each(databaseKinds)('projection runner on %s', (kind) => {
     });
     await projector.start();
     await sleep(550);
-    reads = 0;
+    counting.reads = 0;
     const lives = Array.from({ length: 10 }, () => ticketLife());
     for (const life of lives) await appendStep(store, life, 0);
     await sleep(1200);
     // Ten appends, each a wake-up: at most one run at once and one more after the interval.
-    expect(reads).toBeGreaterThanOrEqual(1);
-    expect(reads).toBeLessThanOrEqual(2);
+    expect(counting.reads).toBeGreaterThanOrEqual(1);
+    expect(counting.reads).toBeLessThanOrEqual(2);
     expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
   });
 
