@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database, Migration } from '../db/index.ts';
+import type { StoredEvent } from '../events/index.ts';
 import type { EventStore } from '../eventstore/index.ts';
 import { leaseFor, type Lease } from './lease.ts';
 import { renameIndexesLike, shadowName } from './shadow.ts';
@@ -119,56 +120,99 @@ export function createProjector(options: ProjectorOptions) {
    * projection. The read is not filtered by type, so every checkpoint is the position of an event
    * that every read passes through; a group that reaches another group's checkpoint stops there,
    * and the two move as one from the next batch on (after a rebuild, or a lease taken over).
-   * Returns how many events the batch read.
+   * `more`: some group applied a full page or stopped inside one, so there may be more to read.
+   * `failure`: a projection's error; the others went on without it (see `applyTogether`).
    */
-  async function applyGroupBatch(): Promise<number> {
+  async function applyGroupBatches(): Promise<{ more: boolean; failure?: unknown }> {
     const leading = active.filter((p) => lease.holds(p.name));
-    if (leading.length === 0) return 0;
     const groups = new Map<number, Projection[]>();
     for (const projection of leading) {
       const position = await leaderCheckpointOf(projection.name);
       groups.set(position, [...(groups.get(position) ?? []), projection]);
     }
-    let read = 0;
+    let more = false;
+    let failure: unknown;
     for (const [from, group] of groups) {
       const others = new Set([...groups.keys()].filter((position) => position !== from));
       const { events: page } = await store.readAll({ after: from, limit: batchSize });
       const stopAt = page.findIndex((event) => others.has(event.position));
       const events = stopAt === -1 ? page : page.slice(0, stopAt + 1);
       if (events.length === 0) continue;
-      const to = events.at(-1)!.position;
-      await db
-        .transaction(async (tx) => {
-          for (const projection of group) {
-            const handled = handledBy.get(projection)!;
-            const mine = events.filter((event) => handled.has(event.type));
-            if (mine.length > 0) await projection.apply(tx, mine, liveTable);
-          }
-          // Compare-and-set: if another runner moved a checkpoint, the whole batch is rolled back.
-          const names = group.map((p) => p.name);
-          const { rows } = await tx.query(
-            `UPDATE tf_projection_checkpoints SET position = $2, updated_at = now()
-             WHERE name = ANY($1::text[]) AND position = $3 RETURNING name`,
-            [names, to, from],
-            { prepared: true },
-          );
-          if (rows.length !== names.length) throw new CheckpointMovedError(names.join(', '));
-        })
-        .catch((error: unknown) => {
-          for (const projection of group) knownCheckpoints.delete(projection.name);
-          throw error;
-        });
-      for (const projection of group) knownCheckpoints.set(projection.name, to);
-      read = Math.max(read, page.length);
+      const applied = await applyTogether(group, events, from);
+      if (applied.failure !== undefined) failure ??= applied.failure;
+      if (applied.moved && (page.length === batchSize || events.length < page.length)) more = true;
     }
-    return read;
+    return failure === undefined ? { more } : { more, failure };
+  }
+
+  /**
+   * One batch for a group in one transaction. When it fails for another reason than a moved
+   * checkpoint, each projection is tried alone, so one projection's bad event or bug does not hold
+   * the others back; the failing one stays at its checkpoint and its error is reported.
+   */
+  async function applyTogether(
+    group: readonly Projection[],
+    events: readonly StoredEvent[],
+    from: number,
+  ): Promise<{ moved: boolean; failure?: unknown }> {
+    try {
+      await commitBatch(group, events, from);
+      return { moved: true };
+    } catch (error) {
+      if (error instanceof CheckpointMovedError || group.length === 1) throw error;
+    }
+    let moved = false;
+    let failure: unknown;
+    for (const projection of group) {
+      try {
+        await commitBatch([projection], events, from);
+        moved = true;
+      } catch (error) {
+        if (error instanceof CheckpointMovedError) throw error;
+        logger.error({ err: error, projection: projection.name }, 'projection batch failed');
+        failure ??= error;
+      }
+    }
+    return failure === undefined ? { moved } : { moved, failure };
+  }
+
+  async function commitBatch(
+    group: readonly Projection[],
+    events: readonly StoredEvent[],
+    from: number,
+  ): Promise<void> {
+    const to = events.at(-1)!.position;
+    await db
+      .transaction(async (tx) => {
+        for (const projection of group) {
+          const handled = handledBy.get(projection)!;
+          const mine = events.filter((event) => handled.has(event.type));
+          if (mine.length > 0) await projection.apply(tx, mine, liveTable);
+        }
+        // Compare-and-set: if another runner moved a checkpoint, the whole batch is rolled back.
+        const names = group.map((p) => p.name);
+        const { rows } = await tx.query(
+          `UPDATE tf_projection_checkpoints SET position = $2, updated_at = now()
+           WHERE name = ANY($1::text[]) AND position = $3 RETURNING name`,
+          [names, to, from],
+          { prepared: true },
+        );
+        if (rows.length !== names.length) throw new CheckpointMovedError(names.join(', '));
+      })
+      .catch((error: unknown) => {
+        for (const projection of group) knownCheckpoints.delete(projection.name);
+        throw error;
+      });
+    for (const projection of group) knownCheckpoints.set(projection.name, to);
   }
 
   async function catchUpLeading(): Promise<void> {
     for (;;) {
       try {
-        const read = await exclusive(applyGroupBatch);
-        if (read < batchSize) return;
+        const { more, failure } = await exclusive(applyGroupBatches);
+        if (more) continue;
+        if (failure !== undefined) throw failure;
+        return;
       } catch (error) {
         if (error instanceof CheckpointMovedError) continue;
         throw error;

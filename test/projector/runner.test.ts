@@ -2,7 +2,12 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
-import { alwaysLeader, createProjector, type Projector } from '../../src/projector/index.ts';
+import {
+  alwaysLeader,
+  createProjector,
+  type Projection,
+  type Projector,
+} from '../../src/projector/index.ts';
 import { projections } from '../../projections/index.ts';
 import { databaseKinds, openTestDatabase } from '../support/databases.ts';
 import { appendStep, replayTickets, ticketLife, ticketRows } from './ticketEvents.ts';
@@ -150,27 +155,62 @@ describe.each(databaseKinds)('projection runner on %s', (kind) => {
     expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
   });
 
-  it('lets a projection that stands elsewhere catch up and join the others at their checkpoint', async () => {
-    const lives = Array.from({ length: 4 }, () => ticketLife());
+  it.each([4, 500])(
+    'lets a projection that stands elsewhere catch up and join the others at their checkpoint in one catch-up (batches of %i)',
+    async (batchSize) => {
+      const lives = Array.from({ length: 4 }, () => ticketLife());
+      for (const life of lives) await appendStep(store, life, 0);
+      await projector.start();
+      await projector.catchUp();
+      await projector.stop();
+      // The tickets read model rebuilt from nothing (as after an upgrade): its checkpoint is 0,
+      // the others' the head; then more events arrive.
+      await db.query(`DELETE FROM tf_tickets`);
+      await db.query(`UPDATE tf_projection_checkpoints SET position = 0 WHERE name = 'tickets'`);
+      for (const life of lives) await appendStep(store, life, 1);
+      // Not started: one catchUp() alone must bring every projection to the head.
+      const lease = alwaysLeader();
+      for (const p of projections) await lease.tryAcquire(p.name);
+      projector = createProjector({ db, store, projections, logger, batchSize, lease });
+      await projector.catchUp();
+      expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
+      const { rows } = await db.query<{ name: string; position: number }>(
+        `SELECT name, position FROM tf_projection_checkpoints WHERE name <> 'support_levels'`,
+      );
+      const head = await store.headPosition();
+      expect(rows.length).toBeGreaterThan(3);
+      expect(rows.filter((r) => Number(r.position) !== head)).toEqual([]);
+    },
+  );
+
+  it('keeps the other projections going when one fails, and reports its error', async () => {
+    const lives = Array.from({ length: 3 }, () => ticketLife());
     for (const life of lives) await appendStep(store, life, 0);
-    await projector.start();
-    await projector.catchUp();
-    await projector.stop();
-    // The tickets read model rebuilt from nothing (as after an upgrade): its checkpoint is 0,
-    // the others' the head; then more events arrive.
-    await db.query(`DELETE FROM tf_tickets`);
-    await db.query(`UPDATE tf_projection_checkpoints SET position = 0 WHERE name = 'tickets'`);
-    for (const life of lives) await appendStep(store, life, 1);
-    projector = createProjector({ db, store, projections, logger, batchSize: 4 });
-    await projector.start();
-    await projector.catchUp();
+    const broken: Projection = {
+      name: 'broken',
+      tables: [],
+      migrations: [],
+      handles: ['TicketReceived'],
+      apply: () => Promise.reject(new Error('a bug in one read model')),
+    };
+    const lease = alwaysLeader();
+    for (const p of [...projections, broken]) await lease.tryAcquire(p.name);
+    projector = createProjector({
+      db,
+      store,
+      projections: [...projections, broken],
+      logger,
+      lease,
+    });
+    await expect(projector.catchUp()).rejects.toThrow('a bug in one read model');
     expect(await ticketRows(db)).toEqual(await replayTickets(store, db));
     const { rows } = await db.query<{ name: string; position: number }>(
-      `SELECT name, position FROM tf_projection_checkpoints WHERE name <> 'support_levels'`,
+      `SELECT name, position FROM tf_projection_checkpoints WHERE name IN ('broken', 'tickets') ORDER BY name`,
     );
-    const head = await store.headPosition();
-    expect(rows.length).toBeGreaterThan(3);
-    expect(rows.every((r) => Number(r.position) === head)).toBe(true);
+    expect(rows.map((r) => [r.name, Number(r.position)])).toEqual([
+      ['broken', 0],
+      ['tickets', await store.headPosition()],
+    ]);
   });
 
   it('reports lag in events and seconds behind the head', async () => {
