@@ -13,7 +13,7 @@ const group = 'growth';
 
 export function growthSizes(ctx: BenchContext, kind: DbKind): number[] {
   if (ctx.options.quick) return [10_000, 30_000];
-  return kind === 'postgres' ? [10_000, 100_000, 1_000_000] : [10_000, 100_000, 300_000];
+  return [10_000, 100_000, 1_000_000];
 }
 
 /** Append, readAll and rebuild figures at growing log sizes (filled with batches of 100 through the store). */
