@@ -11,7 +11,7 @@ import { ticketWriter } from './store.ts';
 
 const group = 'growth';
 
-export function growthSizes(ctx: BenchContext, kind: DbKind): number[] {
+export function growthSizes(ctx: BenchContext): number[] {
   if (ctx.options.quick) return [10_000, 30_000];
   return [10_000, 100_000, 1_000_000];
 }
@@ -32,7 +32,7 @@ export async function benchGrowth(ctx: BenchContext, kind: DbKind): Promise<void
   }> = [];
   try {
     let filled = 0;
-    for (const size of growthSizes(ctx, kind)) {
+    for (const size of growthSizes(ctx)) {
       const t0 = performance.now();
       filled += await prefillBulk(store, size - filled, kind === 'postgres' ? 4 : 1);
       const fillSeconds = (performance.now() - t0) / 1000;
