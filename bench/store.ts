@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createPostgresEventStore, type EventStore } from '../src/eventstore/index.ts';
+import {
+  appendDocument,
+  createPostgresEventStore,
+  type EventStore,
+} from '../src/eventstore/index.ts';
 import type { AnyNewEvent } from '../src/events/index.ts';
 import { closedLoop, type BenchContext } from './context.ts';
 import { openBenchDb, type BenchDb } from './db.ts';
@@ -38,16 +42,8 @@ export function ticketWriter(
   };
 }
 
-/** The same JSON the store writes for one event, for the bare-table baseline. */
-const payloadOf = (e: AnyNewEvent) =>
-  JSON.stringify({
-    id: e.id,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    data: e.data,
-    metadata: e.metadata,
-    timestamp: e.timestamp,
-  });
+/** The same JSON the store sends for one event, for the bare-table baseline. */
+const payloadOf = (e: AnyNewEvent) => JSON.stringify(appendDocument(e));
 
 export async function benchStore(ctx: BenchContext, bdb: BenchDb): Promise<void> {
   const { durationMs, repeats } = ctx.options;

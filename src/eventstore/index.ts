@@ -1,3 +1,3 @@
 export * from './types.ts';
-export { createPostgresEventStore, eventsChannel } from './postgres.ts';
+export { appendDocument, createPostgresEventStore, eventsChannel } from './postgres.ts';
 export { eventStoreMigrations } from './schema.ts';

@@ -45,6 +45,18 @@ export function toStoredEvent(row: EventRow): StoredEvent {
   } as StoredEvent;
 }
 
+/** One event as the append statement receives it (an element of its JSON array parameter). */
+export function appendDocument(e: AnyNewEvent) {
+  return {
+    id: e.id,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    data: e.data,
+    metadata: e.metadata,
+    timestamp: e.timestamp,
+  };
+}
+
 interface AppendRequest {
   streamId: string;
   events: readonly AnyNewEvent[];
@@ -95,15 +107,7 @@ export function createPostgresEventStore(
     sql: SqlExecutor,
     { streamId, events, expected }: AppendRequest,
   ): Promise<AppendResult> {
-    const docs = events.map((e) => ({
-      id: e.id,
-      type: e.type,
-      schemaVersion: e.schemaVersion,
-      data: e.data,
-      metadata: e.metadata,
-      timestamp: e.timestamp,
-    }));
-    const params: unknown[] = [streamId, events.length, JSON.stringify(docs)];
+    const params: unknown[] = [streamId, events.length, JSON.stringify(events.map(appendDocument))];
     if (typeof expected === 'number' && expected > 0) params.push(expected);
     const { rows } = await sql.query<{ position: number; version: number }>(
       `WITH stream AS (${advanceStreamSql(expected)})

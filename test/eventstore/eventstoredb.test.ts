@@ -72,6 +72,21 @@ function recorded(
   } as JSONRecordedEvent;
 }
 
+/** A client whose `subscribeToAll` hands back a stream the test writes to, and records its options. */
+function fakeSubscriptionClient() {
+  const stream = Object.assign(new PassThrough({ objectMode: true }), {
+    unsubscribe: async () => undefined,
+  });
+  const options: { last: { fromPosition?: unknown; filter?: Filter } } = { last: {} };
+  const client = {
+    subscribeToAll(opts: { fromPosition?: unknown; filter?: Filter }) {
+      options.last = opts;
+      return stream;
+    },
+  } as unknown as EventStoreDBClient;
+  return { stream, client, options };
+}
+
 describe('EventStoreDB mapping (no server)', () => {
   describe('expected version → expected revision', () => {
     it('maps no_stream and 0 to NO_STREAM, any to ANY, version n to revision n - 1', () => {
@@ -278,16 +293,7 @@ describe('EventStoreDB mapping (no server)', () => {
     });
 
     it('yields events and checkpoints in order, resuming after a position', async () => {
-      const stream = Object.assign(new PassThrough({ objectMode: true }), {
-        unsubscribe: async () => undefined,
-      });
-      let options: { fromPosition?: unknown; filter?: Filter } = {};
-      const client = {
-        subscribeToAll(opts: typeof options) {
-          options = opts;
-          return stream;
-        },
-      } as unknown as EventStoreDBClient;
+      const { stream, client, options } = fakeSubscriptionClient();
 
       const subscription = subscribeEventStoreDb({
         client,
@@ -299,14 +305,14 @@ describe('EventStoreDB mapping (no server)', () => {
         for await (const item of subscription) items.push(item);
       })();
       await new Promise((resolve) => setImmediate(resolve));
-      expect(options.fromPosition).toEqual({ commit: 100n, prepare: 100n });
+      expect(options.last.fromPosition).toEqual({ commit: 100n, prepare: 100n });
 
       const a = closed();
       const b = closed();
       stream.write({ event: recorded(a, { commit: 100n }) }); // the cursor itself: dropped
       stream.write({ event: recorded(b, { commit: 200n, revision: 1n }) });
-      await options.filter!.checkpointReached!(stream as never, { commit: 150n, prepare: 0n }); // behind
-      await options.filter!.checkpointReached!(stream as never, { commit: 300n, prepare: 0n });
+      await options.last.filter!.checkpointReached!(stream as never, { commit: 150n, prepare: 0n }); // behind
+      await options.last.filter!.checkpointReached!(stream as never, { commit: 300n, prepare: 0n });
       stream.write({ event: { ...recorded(a, { commit: 400n }), type: '$>' } }); // system
       stream.end();
       await consumed;
@@ -318,16 +324,7 @@ describe('EventStoreDB mapping (no server)', () => {
     });
 
     it('adapts to the port: events, checkpoints as resumable cursors, one caughtUp at the head', async () => {
-      const stream = Object.assign(new PassThrough({ objectMode: true }), {
-        unsubscribe: async () => undefined,
-      });
-      let options: { fromPosition?: unknown; filter?: Filter } = {};
-      const client = {
-        subscribeToAll(opts: typeof options) {
-          options = opts;
-          return stream;
-        },
-      } as unknown as EventStoreDBClient;
+      const { stream, client, options } = fakeSubscriptionClient();
       const subscription = subscribeEventStoreDbPort({
         client,
         from: 100,
@@ -338,11 +335,11 @@ describe('EventStoreDB mapping (no server)', () => {
         for await (const item of subscription) items.push(item);
       })();
       await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(options.fromPosition).toEqual({ commit: 100n, prepare: 100n });
+      expect(options.last.fromPosition).toEqual({ commit: 100n, prepare: 100n });
       const b = closed();
       const c = closed();
       stream.write({ event: recorded(b, { commit: 200n }) });
-      await options.filter!.checkpointReached!(stream as never, { commit: 250n, prepare: 0n });
+      await options.last.filter!.checkpointReached!(stream as never, { commit: 250n, prepare: 0n });
       stream.write({ event: recorded(c, { commit: 300n, revision: 1n }) });
       stream.end();
       await consumed;
