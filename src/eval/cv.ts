@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import {
   LocalClassifier,
   defaultTrainOptions,
-  ticketToText,
+  hashFold,
+  ticketKey,
   type TrainOptions,
   type TrainingRow,
 } from '../llm/local/index.ts';
@@ -34,8 +34,7 @@ export interface CrossValidationResult {
  * salt gives another split, to see how much a difference depends on the split).
  */
 export function outerFold(row: TrainingRow, folds: number, salt = 'outer'): number {
-  const key = ticketToText(row.subject, row.description).trim().toLowerCase();
-  return createHash('md5').update(`${salt}:${key}`).digest().readUInt32LE(0) % folds;
+  return hashFold(`${salt}:${ticketKey(row)}`, folds);
 }
 
 /**

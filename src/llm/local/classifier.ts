@@ -197,25 +197,34 @@ export interface ClassifierFile {
   autoAnswer95?: number | undefined;
 }
 
-export class LocalClassifier {
-  private readonly index: NeighbourIndex;
-  private readonly memoryVectors: SparseVector[];
+/** The trained parts a classifier predicts with. */
+interface Heads {
+  level: LogisticModel;
+  category: LogisticModel | undefined;
+  nb: NaiveBayesModel | undefined;
+  cnb: ComplementNbModel | undefined;
+  fine: LogisticModel | undefined;
+}
 
+export class LocalClassifier {
+  private readonly levelHead: LogisticModel;
+  private readonly categoryHead: LogisticModel | undefined;
+  private readonly nbHead: NaiveBayesModel | undefined;
+  private readonly cnbHead: ComplementNbModel | undefined;
+  private readonly fineHead: LogisticModel | undefined;
+
+  /** `index`: the near-duplicate memory over `file.memory.texts`, built by whoever vectorised them. */
   private constructor(
     readonly file: ClassifierFile,
     readonly vectorizer: Vectorizer,
-    private readonly levelHead: LogisticModel,
-    private readonly categoryHead: LogisticModel | undefined,
-    private readonly nbHead: NaiveBayesModel | undefined,
-    private readonly cnbHead: ComplementNbModel | undefined = undefined,
-    private readonly fineHead: LogisticModel | undefined = undefined,
+    heads: Heads,
+    private readonly index: NeighbourIndex,
   ) {
-    this.memoryVectors = file.memory.texts.map((t) => vectorizer.transform(t));
-    this.index = new NeighbourIndex(
-      this.memoryVectors,
-      vectorizer.dimension,
-      file.options.knnMaxDf ?? 1,
-    );
+    this.levelHead = heads.level;
+    this.categoryHead = heads.category;
+    this.nbHead = heads.nb;
+    this.cnbHead = heads.cnb;
+    this.fineHead = heads.fine;
   }
 
   get version(): string {
@@ -265,14 +274,16 @@ export class LocalClassifier {
             bias: Float32Array.from(file.fine.bias),
           }
         : undefined;
+    const index = new NeighbourIndex(
+      file.memory.texts.map((t) => vectorizer.transform(t)),
+      dimension,
+      file.options.knnMaxDf ?? 1,
+    );
     return new LocalClassifier(
       file,
       vectorizer,
-      levelHead,
-      categoryHead,
-      nbHead,
-      cnbHead,
-      fineHead,
+      { level: levelHead, category: categoryHead, nb: nbHead, cnb: cnbHead, fine: fineHead },
+      index,
     );
   }
 
@@ -281,7 +292,7 @@ export class LocalClassifier {
     const log = o.log ?? (() => {});
     if (rows.length < 6) throw new Error('need at least 6 training rows');
     const texts = rows.map((r) => modelText(r.subject, r.description, o));
-    const rawKeys = rows.map((r) => ticketToText(r.subject, r.description).trim().toLowerCase());
+    const rawKeys = rows.map(ticketKey);
     const ys = rows.map((r) => r.level - 1);
     const shapes = rows.map((r, i) =>
       o.structure ? structureFeatures(r.subject, r.description, texts[i]!) : undefined,
@@ -552,14 +563,12 @@ export class LocalClassifier {
       .digest('hex')
       .slice(0, 10);
     file.version = `tfidf-lr-knn-v3-${digest}`;
+    // The memory's vectors and index are the ones built above from the same texts.
     return new LocalClassifier(
       file,
       vectorizer,
-      levelHead,
-      categoryHead,
-      nbHead,
-      cnbHead,
-      fineHead,
+      { level: levelHead, category: categoryHead, nb: nbHead, cnb: cnbHead, fine: fineHead },
+      index,
     );
   }
 
@@ -777,7 +786,13 @@ function argmax(xs: ArrayLike<number>): number {
   return best;
 }
 
-function hashFold(key: string, folds: number): number {
+/** A ticket's identity for folds and copies: its text, trimmed and in lower case. */
+export function ticketKey(row: Pick<TrainingRow, 'subject' | 'description'>): string {
+  return ticketToText(row.subject, row.description).trim().toLowerCase();
+}
+
+/** A stable fold for a key: verbatim copies always land in the same fold. */
+export function hashFold(key: string, folds: number): number {
   return createHash('md5').update(key).digest().readUInt32LE(0) % folds;
 }
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import MiniSearch from 'minisearch';
-import { searchTerm } from '../../kb/index.ts';
+import { terms } from '../../kb/index.ts';
 import {
   ModelError,
   classificationSchema,
@@ -157,13 +156,6 @@ export function createLocalModel(options: LocalModelOptions = {}): LocalModel {
 
 /** Relevance of an article no index has scored: how many of the ticket's words its title and tags name. */
 export function lexicalRelevance(query: string, article: KbArticle): number {
-  const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
-  const terms = (text: string) =>
-    new Set(
-      tokenize(text)
-        .map(searchTerm)
-        .filter((t): t is string => t !== null),
-    );
   const q = terms(query);
   const a = terms(`${article.title} ${article.tags.join(' ')}`);
   let hits = 0;
