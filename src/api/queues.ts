@@ -4,16 +4,10 @@ import type { Database } from '../db/index.ts';
 import { canReadQueue } from '../auth/index.ts';
 import { enforce, principalOf } from './auth.ts';
 import { parse } from './validate.ts';
+import { agentStates } from '../../machines/index.ts';
 
-const queueStates = [
-  'escalated',
-  'assigned',
-  'in_progress',
-  'waiting_on_requester',
-  'reopened',
-  'resolved',
-] as const;
-const openStates = ['escalated', 'assigned', 'in_progress', 'waiting_on_requester', 'reopened'];
+/** A queue lists the tickets agents work (by default) and, on request, the resolved ones. */
+const queueStates = [...agentStates, 'resolved'] as const;
 
 const queueParams = z.object({ level: z.coerce.number().int().min(1).max(3) });
 const queueQuery = z
@@ -42,7 +36,7 @@ export function queueRoutes(deps: { db: Database }): Router {
     const principal = principalOf(res);
     enforce(canReadQueue(principal, level), `the level-${level} queue`);
     const q = parse(queueQuery, req.query, 'query');
-    const params: unknown[] = [level, q.state ? q.state.split(',') : openStates];
+    const params: unknown[] = [level, q.state ? q.state.split(',') : [...agentStates]];
     let assigneeFilter = '';
     if (q.assignee === 'none') assigneeFilter = 'AND t.assignee IS NULL';
     else if (q.assignee) {
