@@ -4,6 +4,7 @@ import {
   anonymous,
   bearerToken,
   principalForToken,
+  tokenPrefix,
   type Access,
   type Principal,
 } from '../auth/index.ts';
@@ -29,7 +30,8 @@ export function authenticate(deps: AuthDeps): RequestHandler {
     }
     if (token === null) return next(unauthenticated('use Authorization: Bearer <token>'));
     let principal = await principalForToken(deps.db, token);
-    if (!principal && deps.catchUp) {
+    // Only something we could have issued is worth waiting for.
+    if (!principal && deps.catchUp && token.startsWith(tokenPrefix)) {
       // Read-your-writes for a token issued a moment ago (by the CLI or another process).
       // Bounded: an unknown token must not hold the request (another process may lead projections).
       let timer: NodeJS.Timeout | undefined;

@@ -63,28 +63,25 @@ export function parseIfMatch(header: string | undefined): number | undefined {
  * (428 without, 412 when stale); requesters may omit it. The machine refuses what its state
  * does not allow (409 with the state and the commands allowed).
  */
-export function commandRoutes(deps: { workflow: Workflow; users?: UserDirectory }): Router {
+export function commandRoutes(deps: { workflow: Workflow; users: UserDirectory }): Router {
   const router = Router();
   router.post('/tickets/:id/commands', async (req, res) => {
     const { id } = parse(ticketIdParam, req.params, 'path');
     const principal = principalOf(res);
-    if (principal.kind === 'anonymous') enforce('unauthenticated', 'commands');
+    if (principal.kind !== 'user') return enforce('unauthenticated', 'commands');
     const command = parse(commandBody, req.body, 'body');
     const expectedVersion = parseIfMatch(req.get('if-match'));
-    if (principal.kind === 'user' && principal.role === 'agent' && expectedVersion === undefined) {
+    if (principal.role === 'agent' && expectedVersion === undefined) {
       throw new HttpProblem({
         title: 'Precondition required',
         status: 428,
         detail: 'agent commands need If-Match with the ticket version you saw (its ETag)',
       });
     }
-    if (principal.kind !== 'user') return;
     const role = principal.role === 'agent' ? 'agent' : 'requester';
     // An assignment names an agent who exists and serves the ticket's level (checked below).
     const assignee =
-      command.type === 'assign' && deps.users
-        ? (await deps.users.load(command.agent)).user
-        : undefined;
+      command.type === 'assign' ? (await deps.users.load(command.agent)).user : undefined;
     const { event, state } = await deps.workflow.execute(id, command, {
       actor: { id: principal.email, role },
       expectedVersion,
@@ -99,7 +96,7 @@ export function commandRoutes(deps: { workflow: Workflow; users?: UserDirectory 
           `the ${command.type} command on this ticket`,
           id,
         );
-        if (command.type === 'assign' && deps.users) {
+        if (command.type === 'assign') {
           const levels = assignee?.roles.agent?.levels ?? [];
           if (c.level === null || !levels.includes(c.level)) {
             throw new HttpProblem({

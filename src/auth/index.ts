@@ -4,7 +4,6 @@ export {
   foldUser,
   userIdFor,
   userStreamId,
-  userStreamPrefix,
   UserError,
   type UserDirectory,
   type UserState,

@@ -11,7 +11,7 @@ export interface CommitCursor {
   position: number;
 }
 
-export const startCursor: CommitCursor = { xid: '0', position: 0 };
+const startCursor: CommitCursor = { xid: '0', position: 0 };
 
 /** Something that wakes sleeping subscribers when events may have been committed. */
 export interface Wakeups {

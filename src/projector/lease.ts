@@ -14,7 +14,6 @@ export interface Lease {
   holds(name: string): boolean;
   /** Checks the connection that holds the locks; false (and nothing held) when it is gone. */
   check(): Promise<boolean>;
-  release(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,9 +29,6 @@ export function alwaysLeader(): Lease {
     },
     holds: (name) => held.has(name),
     check: async () => true,
-    async release(name) {
-      held.delete(name);
-    },
     async close() {
       held.clear();
     },
@@ -99,15 +95,6 @@ export function advisoryLockLease(pool: pg.Pool): Lease {
         lost(c);
         return false;
       }
-    },
-    async release(name) {
-      if (!held.delete(name) || !client) return;
-      await client
-        .query(`WITH k AS (${key}) SELECT pg_advisory_unlock(k.cls, k.obj) FROM k`, [
-          projectionLockClass,
-          name,
-        ])
-        .catch(() => undefined);
     },
     async close() {
       held.clear();

@@ -97,16 +97,18 @@ export function createProjector(options: ProjectorOptions) {
   async function leaderCheckpointOf(name: string): Promise<number> {
     const known = knownCheckpoints.get(name);
     if (known !== undefined) return known;
+    // The leader's compare-and-set needs the row.
+    await db.query(
+      `INSERT INTO tf_projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
+      [name],
+    );
     const position = await checkpointOf(name);
     knownCheckpoints.set(name, position);
     return position;
   }
 
+  /** A projection's checkpoint as stored (0 before it has one). */
   async function checkpointOf(name: string): Promise<number> {
-    await db.query(
-      `INSERT INTO tf_projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
-      [name],
-    );
     const { rows } = await db.query<{ position: number }>(
       `SELECT position FROM tf_projection_checkpoints WHERE name = $1`,
       [name],

@@ -132,17 +132,6 @@ export interface SlaTimer {
   dueAt: string;
 }
 
-export interface ClockView {
-  clock: SlaClock;
-  running: boolean;
-  targetMinutes: number;
-  /** Business milliseconds used so far (up to `now`). */
-  elapsedMs: number;
-  dueAt: string | null;
-  warned: boolean;
-  breached: boolean;
-}
-
 const calendarOf = (settings: SlaSettings, level: SupportLevel) =>
   settings.levels[level].businessHours ? settings.calendar : null;
 
@@ -185,27 +174,6 @@ export function timersOf(state: SlaState, settings: SlaSettings): SlaTimer[] {
     timers.push({ kind: 'auto_close', dueAt: new Date(at).toISOString() });
   }
   return timers;
-}
-
-/** The clocks as an agent's screen shows them at `now`. */
-export function clocksAt(state: SlaState, settings: SlaSettings, now: Date): ClockView[] {
-  const level = state.level;
-  if (!level) return [];
-  const cal = calendarOf(settings, level);
-  const timers = timersOf(state, settings);
-  return slaClocks.map((clock) => {
-    const run = state.clocks[clock];
-    const open = run.since ? businessMsBetween(Date.parse(run.since), now.getTime(), cal) : 0;
-    return {
-      clock,
-      running: run.since !== null,
-      targetMinutes: targetMinutes(settings, level, clock),
-      elapsedMs: usedBefore(run, cal) + open,
-      dueAt: timers.find((t) => t.kind === `${clock}:breach`)?.dueAt ?? null,
-      warned: state.warned.includes(clock),
-      breached: state.breached.includes(clock),
-    };
-  });
 }
 
 export type DueEvent =

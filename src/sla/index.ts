@@ -4,13 +4,11 @@ export {
   foldSla,
   timersOf,
   dueEvents,
-  clocksAt,
   initialSlaState,
   type SlaSettings,
   type SlaState,
   type LevelPolicy,
   type SlaTimer,
-  type ClockView,
 } from './clock.ts';
 export { slaSettingsFrom } from './settings.ts';
 export { businessMsBetween, addBusinessMs, type BusinessCalendar } from './calendar.ts';

@@ -43,7 +43,6 @@ export function createSlaScheduler(options: SlaSchedulerOptions) {
   const batchSize = options.batchSize ?? 50;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
-  let emitted = 0;
 
   async function claimDue(at: Date): Promise<string[]> {
     const { rows } = await db.query<{ ticket_id: string }>(
@@ -137,7 +136,6 @@ export function createSlaScheduler(options: SlaSchedulerOptions) {
       }
       if (ids.length < batchSize) break;
     }
-    emitted += count;
     return count;
   }
 
@@ -160,7 +158,6 @@ export function createSlaScheduler(options: SlaSchedulerOptions) {
       timer = null;
       await running?.catch(() => undefined);
     },
-    emittedCount: () => emitted,
   };
 }
 

@@ -268,7 +268,7 @@ export function createWorkflow(options: WorkflowOptions) {
         appended = await store.appendToStream(ticketStreamId(ticketId), [event], 'no_stream');
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || !command.idempotencyKey) throw error;
-        const { events } = await load(ticketId);
+        const { events, state } = await load(ticketId);
         const original = events[0];
         if (
           original?.type !== 'TicketReceived' ||
@@ -277,7 +277,8 @@ export function createWorkflow(options: WorkflowOptions) {
         ) {
           throw new IdempotencyConflictError(ticketId);
         }
-        return { ticketId, version: events.length, replayed: true, settled: process(ticketId) };
+        const settled = process(ticketId, progressOf(events, state));
+        return { ticketId, version: events.length, replayed: true, settled };
       }
       // The runner goes on from what it just wrote: no read of the stream.
       const stored = {
@@ -360,10 +361,10 @@ export function createWorkflow(options: WorkflowOptions) {
       let resumed = 0;
       for (const ticketId of ticketIds) {
         if (inFlight.has(ticketId)) continue;
-        const { state } = await load(ticketId);
+        const { events, state } = await load(ticketId);
         if (!nextStep(state)) continue;
         logger.info({ ticketId, status: statusOf(state.snapshot) }, 'resuming ticket');
-        process(ticketId).catch(() => undefined);
+        process(ticketId, progressOf(events, state)).catch(() => undefined);
         resumed++;
       }
       return resumed;
