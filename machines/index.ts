@@ -9,6 +9,8 @@ export {
 export {
   toMachineEvent,
   NotATicketEventError,
+  machineEventOf,
+  type DomainEventOf,
   type TicketMachineEvent,
   type EventMeta,
 } from './ticket.events.ts';

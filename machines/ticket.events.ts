@@ -57,13 +57,23 @@ export class NotATicketEventError extends Error {
   }
 }
 
-/** Maps a stored event to the machine event it stands for. A new event type must be added here. */
+/** A domain event by its type and data: stored, or decided and not yet stored. */
+export type DomainEventOf = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+/** Maps a stored event to the machine event it stands for. */
 export function toMachineEvent(event: StoredEvent): TicketMachineEvent {
-  const meta: EventMeta = {
+  return machineEventOf(event, {
     at: event.timestamp,
     actorId: event.metadata.actor.id,
     version: event.version,
-  };
+  });
+}
+
+/**
+ * The machine event a domain event stands for, with who caused it, when, and the version it will
+ * have. A new event type must be added here.
+ */
+export function machineEventOf(event: DomainEventOf, meta: EventMeta): TicketMachineEvent {
   switch (event.type) {
     case 'TicketClassified':
       return { type: 'xstate.done.actor.classifyTicket', output: event.data, meta };
@@ -118,7 +128,7 @@ export function toMachineEvent(event: StoredEvent): TicketMachineEvent {
       throw new NotATicketEventError(event.type);
     default: {
       const unhandled: never = event;
-      throw new Error(`no machine event for ${(unhandled as StoredEvent).type}`);
+      throw new Error(`no machine event for ${(unhandled as DomainEventOf).type}`);
     }
   }
 }

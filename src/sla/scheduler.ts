@@ -7,7 +7,7 @@ import {
   applyEvent,
   foldTicket,
   IllegalTransitionError,
-  type TicketMachineEvent,
+  machineEventOf,
   type TicketState,
 } from '../../machines/index.ts';
 import { ticketStreamId } from '../workflow/ids.ts';
@@ -76,10 +76,7 @@ export function createSlaScheduler(options: SlaSchedulerOptions) {
         // The machine decides: a duplicate breach or a clock that stopped meanwhile is refused.
         state = applyEvent(
           state,
-          {
-            ...due,
-            meta: { at: at.toISOString(), actorId: schedulerActor.id, version },
-          } as TicketMachineEvent,
+          machineEventOf(due, { at: at.toISOString(), actorId: schedulerActor.id, version }),
           version,
         );
       } catch (error) {

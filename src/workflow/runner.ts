@@ -15,8 +15,7 @@ import {
   IllegalTransitionError,
   nextStep,
   statusOf,
-  toMachineEvent,
-  type TicketMachineEvent,
+  machineEventOf,
   type TicketState,
 } from '../../machines/index.ts';
 import { allowedCommands, decide, type CommandRole, type TicketCommand } from './commands.ts';
@@ -142,11 +141,10 @@ export function createWorkflow(options: WorkflowOptions) {
     };
     const event = createEvent(type, data, metadata, { timestamp: now() }) as AnyNewEvent;
     const version = current.state.version + 1;
-    // The machine sees the event as it will be stored (its position is not part of a fold).
-    const asStored = { ...event, streamId: '', version, position: 0 } as StoredEvent;
+    const meta = { at: event.timestamp, actorId: systemActor.id, version };
     return {
       ...current,
-      state: applyEvent(current.state, toMachineEvent(asStored), version),
+      state: applyEvent(current.state, machineEventOf(event, meta), version),
       lastEventId: event.id,
       unsaved: [...current.unsaved, event],
     };
@@ -321,10 +319,11 @@ export function createWorkflow(options: WorkflowOptions) {
       }
       const at = now();
       const decided = decide(command, state, { actor: options.actor, now: at, reopenWindowMs });
-      const machineEvent = {
-        ...decided,
-        meta: { at: at.toISOString(), actorId: options.actor.id, version: state.version + 1 },
-      } as TicketMachineEvent;
+      const machineEvent = machineEventOf(decided, {
+        at: at.toISOString(),
+        actorId: options.actor.id,
+        version: state.version + 1,
+      });
       let next: TicketState;
       try {
         next = applyEvent(state, machineEvent, state.version + 1);
