@@ -335,6 +335,8 @@ export function createPostgresEventStore(
 
     onAppended,
 
+    onCommitted: (listener) => wakeups.listen(listener),
+
     async close() {
       await wakeups.close();
       listeners.clear();

@@ -16,6 +16,8 @@ const startCursor: CommitCursor = { xid: '0', position: 0 };
 /** Something that wakes sleeping subscribers when events may have been committed. */
 export interface Wakeups {
   register(): Waiter;
+  /** Calls `listener` on every wake-up (appends here, NOTIFY from elsewhere); returns its removal. */
+  listen(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -38,18 +40,27 @@ export function createWakeups(
   onAppended: (listener: () => void) => () => void,
 ): Wakeups {
   const waiters = new Set<{ dirty: boolean; wake: () => void }>();
+  const listeners = new Set<() => void>();
   let listening: Promise<(() => Promise<void>) | null> | null = null;
   const wakeAll = () => {
     for (const w of waiters) {
       w.dirty = true;
       w.wake();
     }
+    for (const listener of listeners) listener();
   };
   const offAppended = onAppended(wakeAll);
+  // One LISTEN connection per store, opened when the first waiter or listener needs it.
+  const startListening = () => void (listening ??= db.listen(channel, wakeAll).catch(() => null));
 
   return {
+    listen(listener) {
+      startListening();
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     register() {
-      listening ??= db.listen(channel, wakeAll).catch(() => null);
+      startListening();
       const state = { dirty: false, wake: () => undefined as void };
       waiters.add(state);
       return {
@@ -81,6 +92,7 @@ export function createWakeups(
       offAppended();
       wakeAll();
       waiters.clear();
+      listeners.clear();
       const unlisten = await listening;
       listening = null;
       await unlisten?.().catch(() => undefined);

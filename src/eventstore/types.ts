@@ -115,6 +115,11 @@ export interface EventStore {
   headPosition(): Promise<number>;
   /** Called after every successful append in this process (wakes projections and subscribers). */
   onAppended(listener: (streamId: string, lastPosition: number) => void): () => void;
+  /**
+   * Called when the log may have moved: after an append in this process and, where the store can
+   * tell, after one in another process (PostgreSQL's NOTIFY). Readers still poll as a fallback.
+   */
+  onCommitted(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -316,13 +316,7 @@ export function createProjector(options: ProjectorOptions) {
     async start() {
       stopped = false;
       await tickLease();
-      cleanups.push(store.onAppended(() => wake()));
-      try {
-        const unlisten = await db.listen('tf_events', () => wake());
-        cleanups.push(unlisten);
-      } catch (error) {
-        logger.warn({ err: error }, 'LISTEN unavailable; projections rely on polling');
-      }
+      cleanups.push(store.onCommitted(() => wake()));
       const poll = setInterval(wake, options.pollMs ?? 1000);
       const leaseTimer = setInterval(() => {
         tickLease().catch((error: unknown) =>

@@ -60,6 +60,18 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       ]);
     });
 
+    it('tells onCommitted listeners that the log moved, until they stop listening', async () => {
+      let calls = 0;
+      const off = store.onCommitted(() => calls++);
+      await store.appendToStream(`s-${randomUUID()}`, [sampleEvent('a')], 'no_stream');
+      // Within this process the call is synchronous with the append's return.
+      expect(calls).toBeGreaterThanOrEqual(1);
+      off();
+      const before = calls;
+      await store.appendToStream(`s-${randomUUID()}`, [sampleEvent('b')], 'no_stream');
+      expect(calls).toBe(before);
+    });
+
     it('refuses an append at a stale expected version with the actual version', async () => {
       const stream = `s-${randomUUID()}`;
       await store.appendToStream(stream, [sampleEvent('a')], 'no_stream');

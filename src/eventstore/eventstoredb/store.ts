@@ -364,6 +364,13 @@ export function createEventStoreDbStore(options: EventStoreDbStoreOptions): Even
       return () => listeners.delete(listener);
     },
 
+    // Appends by other processes are seen by polling: the client has no cheap change feed here.
+    onCommitted(listener) {
+      const wrapped = () => listener();
+      listeners.add(wrapped);
+      return () => listeners.delete(wrapped);
+    },
+
     async close() {
       listeners.clear();
       if (ownsClient) await client.dispose();
