@@ -8,6 +8,7 @@ import {
   type SlaState,
 } from '../src/sla/clock.ts';
 import { replaceTimers } from '../src/sla/timers.ts';
+import { writeRows } from '../src/projector/rows.ts';
 import { ticketEventTypes } from './tickets.ts';
 
 const ticketIdOf = (event: StoredEvent) => ticketIdOfStream(event.streamId);
@@ -68,12 +69,7 @@ export function slaTimersProjection(settings: SlaSettings): Projection {
         version: states.get(id)!.version,
         state: states.get(id),
       }));
-      await tx.query(
-        `INSERT INTO ${table('tf_sla_clocks')} AS tf_sla_clocks (ticket_id, version, state)
-         SELECT (d->>'ticket_id')::uuid, (d->>'version')::int, d->'state' FROM jsonb_array_elements($1::jsonb) AS d
-         ON CONFLICT (ticket_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state`,
-        [JSON.stringify(docs)],
-      );
+      await writeRows(tx, 'upsert', table('tf_sla_clocks'), ['ticket_id'], docs);
       const replaced = [...changed].flatMap((id) => {
         const state = states.get(id)!;
         const timers = timersOf(state, settings);
