@@ -608,17 +608,19 @@ export class LocalClassifier {
       contributions.push({ f, c: x.val[j]! * (w[f * K + k]! - others) });
     }
     contributions.sort((a, b) => b.c - a.c);
+    // The five strongest readable words; character n-grams only if there are fewer. Stops as soon
+    // as five are found (this runs for every classification).
     const topTerms: string[] = [];
-    const readable = contributions.filter(
-      ({ f, c }) =>
-        c > 0 && this.vectorizer.isWordFeature(f) && isInformative(this.vectorizer.featureName(f)),
-    );
-    const fallback = contributions.filter(({ f, c }) => c > 0 && !this.vectorizer.isWordFeature(f));
-    for (const { f } of [...readable, ...fallback]) {
-      if (topTerms.length >= 5) break;
-      const name = this.vectorizer.featureName(f);
-      if (!topTerms.includes(name)) topTerms.push(name);
-    }
+    const take = (accept: (f: number, name: string) => boolean) => {
+      for (const { f, c } of contributions) {
+        if (topTerms.length >= 5) return;
+        if (c <= 0) continue;
+        const name = this.vectorizer.featureName(f);
+        if (accept(f, name) && !topTerms.includes(name)) topTerms.push(name);
+      }
+    };
+    take((f, name) => this.vectorizer.isWordFeature(f) && isInformative(name));
+    take((f) => !this.vectorizer.isWordFeature(f));
 
     let category: Prediction['category'];
     if (this.categoryHead && this.file.category) {
