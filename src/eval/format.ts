@@ -21,7 +21,7 @@ const lpad = (s: string, n: number) => s.padStart(n);
 function summaryRow(s: SystemResult): string[] {
   const r = s.report;
   return [
-    s.name,
+    s.failures ? `${s.name} (${s.failures} failed calls, counted as escalated)` : s.name,
     f3(r.accuracy),
     f3(r.macroF1),
     f3(r.binaryAccuracy),
@@ -68,6 +68,62 @@ function confusionRows(s: SystemResult): string[][] {
   return s.report.confusion.map((row, i) => [`level ${i + 1}`, ...row.map(String)]);
 }
 
+const interval = (i: { low: number; high: number }) => `${f3(i.low)}-${f3(i.high)}`;
+
+const INTERVAL_HEAD = ['measure', 'value', '95 % interval'];
+
+function intervalRows(result: EvalResult): string[][] {
+  const r = result.model.report;
+  const i = result.intervals;
+  return [
+    ['accuracy', f3(r.accuracy), interval(i.accuracy)],
+    ['macro-F1', f3(r.macroF1), interval(i.macroF1)],
+    ['L1-vs-escalate accuracy', f3(r.binaryAccuracy), interval(i.binaryAccuracy)],
+    [
+      `auto-answer precision at ${result.threshold}`,
+      f3(result.model.autoAnswer.precision),
+      interval(i.autoAnswerPrecision),
+    ],
+    [
+      `level-1 coverage at ${result.threshold}`,
+      f3(result.model.autoAnswer.coverage),
+      interval(i.autoAnswerCoverage),
+    ],
+  ];
+}
+
+const intervalNote = (result: EvalResult) =>
+  `95 % intervals: percentile bootstrap, ${result.intervals.samples} resamples of ${result.intervals.clusters} clusters ` +
+  '(tickets whose normalised text is identical are resampled together, as their errors move together).';
+
+const endToEndLine = (result: EvalResult) =>
+  result.endToEnd
+    ? `Answered end to end (level 1 at confidence ≥ ${result.threshold} and a draft grounded in the knowledge base; the rest escalate): ` +
+      `${result.endToEnd.answered} tickets, ${f3(result.endToEnd.precision)} of them truly level 1, covering ${f3(result.endToEnd.coverage)} of the level-1 tickets.`
+    : undefined;
+
+const NEAREST_HEAD = [
+  'nearest training ticket',
+  'tickets',
+  'level-1 share',
+  'model accuracy',
+  'nearest has the same level',
+  'same, L1 vs escalate',
+  'auto-answered (precision)',
+];
+
+function nearestRows(result: EvalResult): string[][] {
+  return (result.byNearest ?? []).map((b) => [
+    b.to >= 1 ? `similarity ≥ ${b.from}` : `${b.from}-${b.to}`,
+    String(b.tickets),
+    f3(b.level1Share),
+    f3(b.accuracy),
+    f3(b.nearestAgrees),
+    f3(b.nearestAgreesBinary),
+    `${b.autoAnswered} (${f3(b.autoAnswerPrecision)})`,
+  ]);
+}
+
 const CONFUSION_HEAD = ['reference \\ predicted', 'level 1', 'level 2', 'level 3'];
 const PER_CLASS_HEAD = ['class', 'precision', 'recall', 'F1', 'support'];
 
@@ -82,7 +138,13 @@ export function formatReport(result: EvalResult, info: RunInfo): string {
   );
   out.push(`auto-answer rule: predicted level 1 with confidence ≥ ${result.threshold}`);
   out.push('');
-  out.push(table(SUMMARY_HEAD, [summaryRow(result.model), summaryRow(result.baseline)]));
+  out.push(
+    table(SUMMARY_HEAD, [
+      summaryRow(result.model),
+      summaryRow(result.baseline),
+      ...result.compared.map(summaryRow),
+    ]),
+  );
   out.push('');
   out.push(`per class (${result.model.name}):`);
   out.push(table(PER_CLASS_HEAD, perClassRows(result.model)));
@@ -90,6 +152,16 @@ export function formatReport(result: EvalResult, info: RunInfo): string {
   out.push('confusion matrix (rows: reference level, columns: predicted level):');
   out.push(table(CONFUSION_HEAD, confusionRows(result.model)));
   out.push('');
+  out.push(intervalNote(result));
+  out.push(table(INTERVAL_HEAD, intervalRows(result)));
+  out.push('');
+  const endToEnd = endToEndLine(result);
+  if (endToEnd) out.push(endToEnd, '');
+  if (result.byNearest) {
+    out.push('by similarity of the nearest training ticket (cosine of the TF-IDF vectors):');
+    out.push(table(NEAREST_HEAD, nearestRows(result)));
+    out.push('');
+  }
   out.push(
     `classify latency: mean ${result.latency.meanMs.toFixed(2)} ms, p95 ${result.latency.p95Ms.toFixed(2)} ms per ticket`,
   );
@@ -122,7 +194,11 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
     '',
   );
   out.push(
-    markdownTable(SUMMARY_HEAD, [summaryRow(result.model), summaryRow(result.baseline)]),
+    markdownTable(SUMMARY_HEAD, [
+      summaryRow(result.model),
+      summaryRow(result.baseline),
+      ...result.compared.map(summaryRow),
+    ]),
     '',
   );
   out.push(
@@ -133,6 +209,19 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
   );
   out.push('Confusion matrix (rows: reference level, columns: predicted level):', '');
   out.push(markdownTable(CONFUSION_HEAD, confusionRows(result.model)), '');
+  out.push(`${intervalNote(result)}`, '', markdownTable(INTERVAL_HEAD, intervalRows(result)), '');
+  const endToEnd = endToEndLine(result);
+  if (endToEnd) out.push(endToEnd, '');
+  if (result.byNearest) {
+    out.push(
+      'By similarity of the nearest training ticket (cosine of the TF-IDF vectors). Where a near-copy',
+      "exists, how often its level equals the ticket's own is about as far as any text model can go;",
+      'below that, the model has to generalise, and most of its errors are there:',
+      '',
+      markdownTable(NEAREST_HEAD, nearestRows(result)),
+      '',
+    );
+  }
   out.push(
     `Classify latency through the \`LanguageModel\` port: mean ${result.latency.meanMs.toFixed(2)} ms, p95 ${result.latency.p95Ms.toFixed(2)} ms.`,
   );

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { ModelError, type KnowledgeBase, type LanguageModel } from '../llm/types.ts';
+import { draftGroundedAnswer } from '../llm/grounded.ts';
+import { ModelError, type Draft, type KnowledgeBase, type LanguageModel } from '../llm/types.ts';
+import { normalizeText, ticketToText } from '../llm/local/index.ts';
 import { keywordLevel } from './baseline.ts';
+import { bootstrapIntervals, type BootstrapIntervals } from './bootstrap.ts';
+import { accuracyByNearest, type NearestBand } from './nearest.ts';
 import {
   autoAnswerAt,
   autoAnswerCurve,
@@ -45,6 +49,47 @@ export interface SystemResult {
   curve: AutoAnswerPoint[];
   /** The largest coverage with at least 95 % auto-answer precision, on the curve. */
   at95: AutoAnswerPoint | undefined;
+  /** Classifications that failed; each counts as the workflow treats it: escalated at level 2. */
+  failures?: number | undefined;
+}
+
+/**
+ * Classifies every row through the model's port, at most `concurrency` at once. A failed call is
+ * what the workflow escalates (level 2, never auto-answered), so it is counted that way.
+ */
+async function classifyAll(
+  model: LanguageModel,
+  rows: EvalRow[],
+  concurrency: number,
+): Promise<{ predicted: number[]; confidence: number[]; latencies: number[]; failures: number }> {
+  const predicted = new Array<number>(rows.length);
+  const confidence = new Array<number>(rows.length);
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < rows.length) {
+      const i = next++;
+      const row = rows[i]!;
+      const started = performance.now();
+      try {
+        const { result } = await model.classify({
+          subject: row.subject,
+          description: row.description,
+        });
+        predicted[i] = result.level;
+        confidence[i] = result.confidence;
+      } catch (error) {
+        if (!(error instanceof ModelError)) throw error;
+        failures++;
+        predicted[i] = 2;
+        confidence[i] = 0;
+      }
+      latencies.push(performance.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return { predicted, confidence, latencies, failures };
 }
 
 export interface EvalResult {
@@ -52,7 +97,18 @@ export interface EvalResult {
   threshold: number;
   model: SystemResult;
   baseline: SystemResult;
+  /** Other models measured on the same rows (e.g. Ollama, when configured). */
+  compared: SystemResult[];
   latency: { meanMs: number; p95Ms: number };
+  /** 95 % intervals of the model's figures (clusters of near-identical tickets resampled). */
+  intervals: BootstrapIntervals;
+  /**
+   * Tickets answered end to end: classified level 1 at the threshold and a draft grounded in the
+   * knowledge base (the rest escalate, as in the workflow).
+   */
+  endToEnd?: AutoAnswerPoint | undefined;
+  /** The model's results by similarity of the nearest training ticket, when it can tell. */
+  byNearest?: NearestBand[] | undefined;
   /** The model at a second threshold (e.g. the model file's 95 %-precision recommendation). */
   atRecommended?: AutoAnswerPoint | undefined;
   answers?:
@@ -86,30 +142,47 @@ function system(
   };
 }
 
+/** The draft the workflow would send for a row, or undefined when it would escalate for lack of grounding. */
+async function groundedDraft(
+  model: LanguageModel,
+  kb: KnowledgeBase,
+  row: EvalRow,
+): Promise<Draft | undefined> {
+  try {
+    return (await draftGroundedAnswer(model, kb, row)).result;
+  } catch (error) {
+    if (error instanceof ModelError && error.reason === 'no_grounding') return undefined;
+    throw error;
+  }
+}
+
 /** Classifies every row through the model's public port, drafts where there are references. */
 export async function evaluate(
   rows: EvalRow[],
   model: LanguageModel,
   kb: KnowledgeBase,
-  options: { threshold: number; drafts?: boolean; recommendedThreshold?: number | undefined },
+  options: {
+    threshold: number;
+    drafts?: boolean;
+    recommendedThreshold?: number | undefined;
+    /** The most similar training ticket of a row (a local model can tell; others cannot). */
+    nearest?: ((row: EvalRow) => { similarity: number; level: number } | undefined) | undefined;
+    /** Other models to measure on the same rows through the same port (e.g. Ollama). */
+    compare?: LanguageModel[] | undefined;
+    /** Classifications in flight at once for the compared models (default 4). */
+    compareConcurrency?: number | undefined;
+    /** Bootstrap resamples for the intervals (default 1000). */
+    bootstrapSamples?: number | undefined;
+  },
 ): Promise<EvalResult> {
   const reference = rows.map((r) => r.level);
-  const predicted: number[] = [];
-  const confidence: number[] = [];
-  const latencies: number[] = [];
-  for (const row of rows) {
-    const started = performance.now();
-    const { result } = await model.classify({ subject: row.subject, description: row.description });
-    latencies.push(performance.now() - started);
-    predicted.push(result.level);
-    confidence.push(result.confidence);
-  }
+  const { predicted, confidence, latencies, failures } = await classifyAll(model, rows, 1);
   const baselinePreds = rows.map((r) => keywordLevel(r.subject, r.description));
   latencies.sort((a, b) => a - b);
   const result: EvalResult = {
     n: rows.length,
     threshold: options.threshold,
-    model: system(model.name, reference, predicted, confidence, options.threshold),
+    model: { ...system(model.name, reference, predicted, confidence, options.threshold), failures },
     baseline: system(
       'keyword rules',
       reference,
@@ -121,7 +194,51 @@ export async function evaluate(
       meanMs: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
       p95Ms: latencies[Math.floor(0.95 * (latencies.length - 1))] ?? 0,
     },
+    compared: [],
+    intervals: bootstrapIntervals(
+      reference,
+      predicted,
+      confidence,
+      options.threshold,
+      // Near-identical tickets (same text once digits, addresses and greetings are gone) form one cluster.
+      rows.map((r) => normalizeText(ticketToText(r.subject, r.description))),
+      { samples: options.bootstrapSamples },
+    ),
   };
+  if (options.drafts !== false) {
+    // What the workflow does with a confident level-1 ticket: answer it if the knowledge base
+    // grounds a draft, otherwise escalate it.
+    const grounded: boolean[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const confident = predicted[i] === 1 && confidence[i]! >= options.threshold;
+      grounded.push(confident && (await groundedDraft(model, kb, rows[i]!)) !== undefined);
+    }
+    result.endToEnd = autoAnswerAt(
+      reference,
+      predicted,
+      confidence.map((c, i) => (grounded[i] ? c : -1)),
+      options.threshold,
+    );
+  }
+  for (const other of options.compare ?? []) {
+    const c = await classifyAll(other, rows, options.compareConcurrency ?? 4);
+    result.compared.push({
+      ...system(other.name, reference, c.predicted, c.confidence, options.threshold),
+      failures: c.failures,
+    });
+  }
+  const { nearest } = options;
+  if (nearest) {
+    result.byNearest = accuracyByNearest(
+      rows.map((row, i) => ({
+        reference: reference[i]!,
+        predicted: predicted[i]!,
+        confidence: confidence[i]!,
+        nearest: nearest(row),
+      })),
+      options.threshold,
+    );
+  }
   if (options.recommendedThreshold !== undefined) {
     result.atRecommended = autoAnswerAt(
       reference,
@@ -135,18 +252,7 @@ export async function evaluate(
     const candidates: string[] = [];
     const drafted: Array<{ c: string; r: string }> = [];
     for (const row of withAnswers) {
-      const query = [row.subject, row.description].filter(Boolean).join('\n');
-      const articles = await kb.search(query, 3);
-      let answer = '';
-      if (articles.length > 0) {
-        try {
-          answer = (
-            await model.draft({ subject: row.subject, description: row.description }, articles)
-          ).result.answer;
-        } catch (error) {
-          if (!(error instanceof ModelError && error.reason === 'no_grounding')) throw error;
-        }
-      }
+      const answer = (await groundedDraft(model, kb, row))?.answer ?? '';
       candidates.push(answer);
       if (answer) drafted.push({ c: answer, r: row.answer! });
     }

@@ -1,4 +1,5 @@
 import type { EventData } from '../events/index.ts';
+import { draftGroundedAnswer } from '../llm/grounded.ts';
 import { ModelError, type KnowledgeBase, type LanguageModel } from '../llm/types.ts';
 import type { ClassifyInput } from '../../machines/index.ts';
 
@@ -57,16 +58,10 @@ export function createTicketActors(llm: LanguageModel, kb: KnowledgeBase, timeou
 
     draftAnswer(input: ClassifyInput): Promise<ActorOutcome<EventData<'AnswerDrafted'>>> {
       return run(timeouts.draftMs, async (signal) => {
-        const query = [input.subject, input.description].filter(Boolean).join('\n');
-        const found = await kb.search(query, 3);
-        // The knowledge base returns only articles it considers relevant.
-        const articles = found.filter((a) => a.score > 0);
-        if (articles.length === 0) {
-          throw new ModelError('no_grounding', 'no knowledge-base article matches this ticket');
-        }
-        const { result, trace } = await llm.draft(
+        const { result, trace } = await draftGroundedAnswer(
+          llm,
+          kb,
           { subject: input.subject, description: input.description },
-          articles,
           { signal },
         );
         return { ...result, ...trace };

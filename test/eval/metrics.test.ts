@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keywordLevel } from '../../src/eval/baseline.ts';
+import { bootstrapIntervals } from '../../src/eval/bootstrap.ts';
 import {
   autoAnswerAt,
   autoAnswerCurve,
@@ -132,7 +133,9 @@ describe('outputs', () => {
       threshold: 0.7,
       model: sys,
       baseline: sys,
+      compared: [],
       latency: { meanMs: 1, p95Ms: 1 },
+      intervals: bootstrapIntervals([1, 2, 3], [1, 2, 2], [0.9, 0.9, 0.9], 0.7, ['a', 'b', 'c']),
     };
     const json = toJsonSummary(result);
     expect(Object.keys(json).sort()).toEqual(
