@@ -1,11 +1,17 @@
 /**
- * npm run train -- [--data FILE.jsonl ...] [--from-events FILE.jsonl] [--out models/local-model.json]
+ * npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...]
+ *                  [--extra-weight 2] [--out models/local-model.json]
  *
  * Trains the embedded local model. Rows: `{subject?, body | description, level, category?}`.
- * `--from-events` adds rows exported from the event log (tickets whose level an agent corrected);
- * programmatic callers use `trainFromRows(rows, { extraRows })` from `src/llm/local/index.ts`.
+ * `--from-events` adds the tickets whose level an agent corrected, read from the product's own
+ * event log (the server's configuration: DATABASE_URL or DATA_DIR, EVENTSTORE, ESDB_URL);
+ * `--corrections` adds such rows from files. Programmatic callers use
+ * `trainFromRows(rows, { extraRows })` from `src/llm/local/index.ts`.
  */
 import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config/index.ts';
+import { openDatabase, openEventStore } from '../server/index.ts';
+import { readCorrections } from '../workflow/index.ts';
 import {
   readTrainingFile,
   saveClassifier,
@@ -16,7 +22,8 @@ import {
 const { values } = parseArgs({
   options: {
     data: { type: 'string', multiple: true },
-    'from-events': { type: 'string', multiple: true },
+    'from-events': { type: 'boolean', default: false },
+    corrections: { type: 'string', multiple: true },
     'extra-weight': { type: 'string', default: '2' },
     out: { type: 'string', default: 'models/local-model.json' },
     folds: { type: 'string' },
@@ -28,9 +35,25 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm run train -- [--data FILE.jsonl ...] [--from-events FILE.jsonl ...] [--extra-weight 2] [--out models/local-model.json]',
+    'usage: npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...] [--extra-weight 2] [--out models/local-model.json]',
   );
   process.exit(0);
+}
+
+/** The agents' corrections in the product's event log, as training rows. */
+async function correctionsFromLog(config: Config): Promise<TrainingRow[]> {
+  const db = await openDatabase(config);
+  const store = openEventStore(config, db);
+  try {
+    return (await readCorrections(store)).map((t) => ({
+      subject: t.subject,
+      description: t.description,
+      level: t.level,
+    }));
+  } finally {
+    await store.close();
+    await db.close();
+  }
 }
 
 function load(files: string[]): TrainingRow[] {
@@ -45,7 +68,12 @@ function load(files: string[]): TrainingRow[] {
 
 const started = performance.now();
 const rows = load(values.data ?? ['models/seed-tickets.jsonl']);
-const extraRows = load(values['from-events'] ?? []);
+const extraRows = load(values.corrections ?? []);
+if (values['from-events']) {
+  const corrections = await correctionsFromLog(loadConfig());
+  console.error(`event log: ${corrections.length} tickets re-levelled by agents`);
+  extraRows.push(...corrections);
+}
 const classifier = trainFromRows(rows, {
   extraRows,
   extraWeight: Number(values['extra-weight']),

@@ -1,2 +1,7 @@
-export { createTicketflow, type Ticketflow, type TicketflowOverrides } from './ticketflow.ts';
+export {
+  createTicketflow,
+  openEventStore,
+  type Ticketflow,
+  type TicketflowOverrides,
+} from './ticketflow.ts';
 export { openDatabase, allMigrations } from './database.ts';

@@ -43,12 +43,22 @@ export interface TicketflowOverrides {
   now?: () => Date;
 }
 
-function requireEsdbUrl(config: Config): string {
+function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
   if (!config.ESDB_URL)
     throw new Error(
       'EVENTSTORE=eventstoredb needs ESDB_URL (e.g. esdb://localhost:2113?tls=false)',
     );
   return config.ESDB_URL;
+}
+
+/** The configured event log: PostgreSQL/PGlite (`db` itself) or EventStoreDB. */
+export function openEventStore(
+  config: Pick<Config, 'EVENTSTORE' | 'ESDB_URL'>,
+  db: Database,
+): EventStore {
+  return config.EVENTSTORE === 'eventstoredb'
+    ? createEventStoreDbStore({ connectionString: requireEsdbUrl(config) })
+    : createPostgresEventStore(db);
 }
 
 const automaticStatuses = ['received', 'classifying', 'classified', 'drafting'];
@@ -64,10 +74,7 @@ export async function createTicketflow(
 ): Promise<Ticketflow> {
   const db = overrides.db ?? (await openDatabase(config));
   // The log lives in PostgreSQL/PGlite or EventStoreDB; read models and checkpoints stay in `db`.
-  const store =
-    config.EVENTSTORE === 'eventstoredb'
-      ? createEventStoreDbStore({ connectionString: requireEsdbUrl(config) })
-      : createPostgresEventStore(db);
+  const store = openEventStore(config, db);
   const now = overrides.now ?? (() => new Date());
   const slaSettings = slaSettingsFrom(config);
   const projections = createProjections(slaSettings);

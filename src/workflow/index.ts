@@ -18,3 +18,4 @@ export {
   type CommandType,
   type CommandRole,
 } from './commands.ts';
+export { readCorrections, type CorrectedTicket } from './corrections.ts';
