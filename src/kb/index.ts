@@ -89,6 +89,21 @@ export function relevance(bm25: number, queryTerms: number, matchedTerms: number
 /** Only the start of a ticket is searched (subject and first lines). */
 export const MAX_QUERY_CHARS = 300;
 
+/**
+ * The part of a ticket that says what it is about. Mailed tickets start with a
+ * "received from: <address>" line and web forms with who filled them in (name, e-mail, browser,
+ * customer number…): those words would make articles about mail or browsers look relevant.
+ */
+export function searchableText(ticket: string): string {
+  return ticket
+    .replace(/^\s*(received from|from|sent|to|cc)\s*:.*$/gim, ' ')
+    .replace(/^\s*(name|language|browser|email|e-mail|customer number|telephone|phone)\s*:.*$/gim, ' ')
+    .replace(/\S+@\S+/g, ' ')
+    .replace(/https?:\/\/\S+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[];
 
 /** The distinct search terms of a text. */
@@ -124,10 +139,10 @@ export function createKnowledgeBase(
   return {
     size: articles.length,
     async search(query: string, limit: number) {
-      if (limit <= 0 || query.trim() === '') return [];
       // The first lines carry the problem; the rest of a long ticket is detail or quoted mail,
       // and every extra word would make some article look relevant.
-      const text = query.slice(0, MAX_QUERY_CHARS);
+      const text = searchableText(query).slice(0, MAX_QUERY_CHARS);
+      if (limit <= 0 || text === '') return [];
       const queryTerms = terms(text);
       const results = index.search(text);
       const scored = results
