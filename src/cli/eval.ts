@@ -84,6 +84,12 @@ if (!(limit > 0)) {
   console.error('--limit must be a positive number of rows');
   process.exit(2);
 }
+if (values.limit !== undefined && values.out) {
+  console.error(
+    '--limit measures a sample; docs are written from whole dev sets only (drop --limit or --out)',
+  );
+  process.exit(2);
+}
 const config = loadConfig();
 const kb = await loadKnowledgeBase(values.kb);
 // Ollama is measured beside the local model when asked for or configured as the product's model.
@@ -116,10 +122,18 @@ async function run(
   const result = await evaluate(rows, model, kb, {
     compare,
     compareConcurrency: config.OLLAMA_MAX_CONCURRENT,
+    timeouts: { classifyMs: config.CLASSIFY_TIMEOUT_MS, draftMs: config.DRAFT_TIMEOUT_MS },
     threshold,
     recommendedThreshold: classifier.file.autoAnswer95,
     nearest: (row) => classifier.predict(row.subject, row.description).nearest,
   });
+  for (const other of [result.model, ...result.compared]) {
+    if (other.failures)
+      console.error(
+        `warning: ${other.name}: ${other.failures} of ${result.n} classifications failed (counted as escalated)` +
+          (other.failures === result.n ? '; is the model server reachable?' : ''),
+      );
+  }
   return {
     result,
     info: {
@@ -162,18 +176,13 @@ const LIMITS = [
     ' the next. Most level-1/level-2 confusions are of this kind, and no text model can separate' +
     ' them; they also cap the auto-answer precision among confident level-1 predictions.',
   '- **Where the errors are**: the table "by similarity of the nearest training ticket" shows the' +
-    ' model at about the agreement of near-copies where they exist (that agreement is the ceiling' +
-    ' there), and most errors among the tickets unlike anything in the training data, where a model' +
-    ' trained from scratch on 5 000 tickets has to generalise. Well-known model families trained the' +
-    ' same way land at or below this model ([local-model.md](local-model.md), "How far the data allows").',
-  '- **The dev set is small and clustered**: the 95 % intervals above are a few points wide; a' +
-    ' difference between two models smaller than that is not shown by one dev run.',
-  '- **Confidence is calibrated, not shifted**: for a level-1 prediction it is the probability that' +
-    " the ticket is truly level 1 (the stacking layer's P(level 1), isotonic-calibrated on cross-fitted" +
-    ' out-of-fold scores of the training data). A calibrated 0.7 threshold answers every ticket that' +
-    ' is at least 70 % likely to be level 1, so the answered set is about 9 in 10 right, not 19 in 20.' +
-    " We did not bend the calibration to make 0.7 mean 95 %: set `AUTO_ANSWER_THRESHOLD` to the model file's" +
-    ' `autoAnswer95` (printed by `npm run train`), or read the threshold for 95 % off the curve above.',
+    " model right about as often as a near-copy's label agrees with the ticket's own where near-copies" +
+    ' exist (the model consults them, so this alone is no proof of a ceiling; a plain logistic' +
+    ' regression without that memory shows the same, see [local-model.md](local-model.md), "How far the' +
+    ' data allows"), and most errors among the tickets unlike anything in the training data, where a' +
+    ' model trained from scratch on 5 000 tickets has to generalise.',
+  '- **The dev set is small and clustered**: the 95 % intervals above are a few points wide, so one' +
+    ' dev run does not tell apart two models whose figures differ by a point or two.',
   '- **support-answers is synthetic** and its levels follow queue, priority and type, which the text' +
     ' states only loosely; the knowledge base (`kb/`) is about internal IT, not the products these' +
     ' customers write about, so most drafts are refused for lack of grounding and ROUGE-L/BLEU against' +
@@ -234,8 +243,7 @@ if (values.out) {
     compare.length > 0
       ? `Compared through the same \`LanguageModel\` port: ${compare.map((m) => `\`${m.name}\``).join(', ')}.`
       : 'Ollama is measured in the same run when configured (`npm run eval -- --ollama …` or `LLM=ollama`, with' +
-        ' `OLLAMA_HOST`/`OLLAMA_MODEL`; `--limit N` for a sample); no model server could run where this file was' +
-        ' generated (no weights can be downloaded there), so the tables have no Ollama row.',
+        ' `OLLAMA_HOST`/`OLLAMA_MODEL`); none was configured for this run, so the tables have no Ollama row.',
     '',
     `![precision and coverage against the threshold](${svgName})`,
     '',

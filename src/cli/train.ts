@@ -19,13 +19,15 @@ import {
   type TrainingRow,
 } from '../llm/local/index.ts';
 
+const DEFAULT_OUT = 'models/local-model.json';
+
 const { values } = parseArgs({
   options: {
     data: { type: 'string', multiple: true },
     'from-events': { type: 'boolean', default: false },
     corrections: { type: 'string', multiple: true },
     'extra-weight': { type: 'string', default: '2' },
-    out: { type: 'string', default: 'models/local-model.json' },
+    out: { type: 'string', default: DEFAULT_OUT },
     folds: { type: 'string' },
     l2: { type: 'string' },
     quiet: { type: 'boolean', default: false },
@@ -42,17 +44,22 @@ if (values.help) {
 
 /** The agents' corrections in the product's event log, as training rows. */
 async function correctionsFromLog(config: Config): Promise<TrainingRow[]> {
-  const db = await openDatabase(config);
-  const store = openEventStore(config, db);
+  // EventStoreDB holds the log itself; PostgreSQL/PGlite only when it is the event store.
+  const db =
+    config.EVENTSTORE === 'postgres' ? await openDatabase(config, { existing: true }) : undefined;
   try {
-    return (await readCorrections(store)).map((t) => ({
-      subject: t.subject,
-      description: t.description,
-      level: t.level,
-    }));
+    const store = openEventStore(config, db);
+    try {
+      return (await readCorrections(store)).map((t) => ({
+        subject: t.subject,
+        description: t.description,
+        level: t.level,
+      }));
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
-    await db.close();
+    await db?.close();
   }
 }
 
@@ -69,6 +76,15 @@ function load(files: string[]): TrainingRow[] {
 const started = performance.now();
 const rows = load(values.data ?? ['models/seed-tickets.jsonl']);
 const extraRows = load(values.corrections ?? []);
+if (values['from-events'] && values.out === DEFAULT_OUT) {
+  // The model file keeps its training texts; customers' tickets must not land in the shipped file
+  // by accident.
+  console.error(
+    '--from-events needs an explicit --out other than the shipped model (the model file keeps the' +
+      ' ticket texts), e.g. --out data/local-model.json, then LOCAL_MODEL_PATH=data/local-model.json',
+  );
+  process.exit(2);
+}
 if (values['from-events']) {
   const corrections = await correctionsFromLog(loadConfig());
   console.error(`event log: ${corrections.length} tickets re-levelled by agents`);

@@ -6,10 +6,10 @@ export interface Interval {
   high: number;
 }
 
-/** 95 % intervals of the headline figures, from resampling clusters of near-identical tickets. */
+/** 95 % intervals of the headline figures, from resampling clusters of tickets with the same text. */
 export interface BootstrapIntervals {
   samples: number;
-  /** Distinct clusters resampled (near-identical tickets form one cluster). */
+  /** Distinct clusters resampled (tickets with the same normalised text form one). */
   clusters: number;
   accuracy: Interval;
   macroF1: Interval;

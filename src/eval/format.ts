@@ -27,6 +27,7 @@ function summaryRow(s: SystemResult): string[] {
     f3(r.binaryAccuracy),
     `${f3(s.autoAnswer.precision)} / ${f3(s.autoAnswer.coverage)}`,
     s.at95 ? `${f3(s.at95.coverage)} (≥ ${s.at95.threshold.toFixed(3)})` : 'not reached',
+    s.at65 ? `${f3(s.at65.precision)} (≥ ${s.at65.threshold.toFixed(3)})` : 'not reached',
   ];
 }
 
@@ -37,6 +38,7 @@ const SUMMARY_HEAD = [
   'L1-vs-escalate',
   'auto-answer precision / coverage',
   'coverage at 95 % precision',
+  'precision at 65 % coverage',
 ];
 
 function table(head: string[], rows: string[][]): string {
@@ -113,14 +115,16 @@ const NEAREST_HEAD = [
 ];
 
 function nearestRows(result: EvalResult): string[][] {
+  // A share of nothing is no figure.
+  const of = (value: number, n: number) => (n === 0 ? '–' : f3(value));
   return (result.byNearest ?? []).map((b) => [
     b.to >= 1 ? `similarity ≥ ${b.from}` : `${b.from}-${b.to}`,
     String(b.tickets),
-    f3(b.level1Share),
-    f3(b.accuracy),
-    f3(b.nearestAgrees),
-    f3(b.nearestAgreesBinary),
-    `${b.autoAnswered} (${f3(b.autoAnswerPrecision)})`,
+    of(b.level1Share, b.tickets),
+    of(b.accuracy, b.tickets),
+    of(b.nearestAgrees, b.tickets),
+    of(b.nearestAgreesBinary, b.tickets),
+    `${b.autoAnswered} (${of(b.autoAnswerPrecision, b.autoAnswered)})`,
   ]);
 }
 

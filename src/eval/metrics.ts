@@ -128,3 +128,22 @@ export function coverageAt95(
   const fine = Array.from({ length: 1001 }, (_, i) => i / 1000);
   return coverageAtPrecision(autoAnswerCurve(reference, predicted, confidence, fine), 0.95);
 }
+
+/**
+ * The best auto-answer precision among thresholds (0.000-1.000) that answer at least
+ * `minCoverage` of the level-1 tickets: how right the answers are at a required coverage.
+ */
+export function precisionAtCoverage(
+  reference: number[],
+  predicted: number[],
+  confidence: number[],
+  minCoverage: number,
+): AutoAnswerPoint | undefined {
+  const fine = Array.from({ length: 1001 }, (_, i) => i / 1000);
+  let best: AutoAnswerPoint | undefined;
+  for (const p of autoAnswerCurve(reference, predicted, confidence, fine)) {
+    if (p.answered > 0 && p.coverage >= minCoverage && (!best || p.precision > best.precision))
+      best = p;
+  }
+  return best;
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { draftGroundedAnswer } from '../llm/grounded.ts';
-import { ModelError, type Draft, type KnowledgeBase, type LanguageModel } from '../llm/types.ts';
+import type { KnowledgeBase, LanguageModel } from '../llm/types.ts';
+import { createTicketActors, type ActorTimeouts, type TicketActors } from '../workflow/index.ts';
 import { normalizeText, ticketToText } from '../llm/local/index.ts';
 import { keywordLevel } from './baseline.ts';
 import { bootstrapIntervals, type BootstrapIntervals } from './bootstrap.ts';
@@ -10,6 +10,7 @@ import {
   autoAnswerCurve,
   classificationReport,
   coverageAt95,
+  precisionAtCoverage,
   type AutoAnswerPoint,
   type ClassificationReport,
 } from './metrics.ts';
@@ -49,16 +50,19 @@ export interface SystemResult {
   curve: AutoAnswerPoint[];
   /** The largest coverage with at least 95 % auto-answer precision, on the curve. */
   at95: AutoAnswerPoint | undefined;
+  /** The best precision with at least 65 % of the level-1 tickets answered (the targets' operating point). */
+  at65?: AutoAnswerPoint | undefined;
   /** Classifications that failed; each counts as the workflow treats it: escalated at level 2. */
   failures?: number | undefined;
 }
 
 /**
- * Classifies every row through the model's port, at most `concurrency` at once. A failed call is
- * what the workflow escalates (level 2, never auto-answered), so it is counted that way.
+ * Classifies every row through the workflow's own classify actor (the model's port, with its
+ * timeout), at most `concurrency` at once. A failed call is what the workflow escalates (level 2,
+ * never auto-answered), so it is counted that way.
  */
 async function classifyAll(
-  model: LanguageModel,
+  actors: TicketActors,
   rows: EvalRow[],
   concurrency: number,
 ): Promise<{ predicted: number[]; confidence: number[]; latencies: number[]; failures: number }> {
@@ -70,27 +74,28 @@ async function classifyAll(
   const worker = async () => {
     while (next < rows.length) {
       const i = next++;
-      const row = rows[i]!;
       const started = performance.now();
-      try {
-        const { result } = await model.classify({
-          subject: row.subject,
-          description: row.description,
-        });
-        predicted[i] = result.level;
-        confidence[i] = result.confidence;
-      } catch (error) {
-        if (!(error instanceof ModelError)) throw error;
+      const outcome = await actors.classifyTicket(actorInput(rows[i]!, i));
+      latencies.push(performance.now() - started);
+      if (outcome.ok) {
+        predicted[i] = outcome.data.level;
+        confidence[i] = outcome.data.confidence;
+      } else {
         failures++;
         predicted[i] = 2;
         confidence[i] = 0;
       }
-      latencies.push(performance.now() - started);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return { predicted, confidence, latencies, failures };
 }
+
+const actorInput = (row: EvalRow, i: number) => ({
+  ticketId: `eval-${i}`,
+  subject: row.subject,
+  description: row.description,
+});
 
 export interface EvalResult {
   n: number;
@@ -139,21 +144,18 @@ function system(
     autoAnswer: autoAnswerAt(reference, predicted, confidence, threshold),
     curve,
     at95: coverageAt95(reference, predicted, confidence),
+    at65: precisionAtCoverage(reference, predicted, confidence, 0.65),
   };
 }
 
-/** The draft the workflow would send for a row, or undefined when it would escalate for lack of grounding. */
-async function groundedDraft(
-  model: LanguageModel,
-  kb: KnowledgeBase,
+/** The draft the workflow would send for a row, or undefined when it would escalate instead. */
+async function draftFor(
+  actors: TicketActors,
   row: EvalRow,
-): Promise<Draft | undefined> {
-  try {
-    return (await draftGroundedAnswer(model, kb, row)).result;
-  } catch (error) {
-    if (error instanceof ModelError && error.reason === 'no_grounding') return undefined;
-    throw error;
-  }
+  i: number,
+): Promise<string | undefined> {
+  const outcome = await actors.draftAnswer(actorInput(row, i));
+  return outcome.ok ? outcome.data.answer : undefined;
 }
 
 /** Classifies every row through the model's public port, drafts where there are references. */
@@ -173,10 +175,14 @@ export async function evaluate(
     compareConcurrency?: number | undefined;
     /** Bootstrap resamples for the intervals (default 1000). */
     bootstrapSamples?: number | undefined;
+    /** The workflow's actor timeouts (default 30 s to classify, 60 s to draft). */
+    timeouts?: ActorTimeouts | undefined;
   },
 ): Promise<EvalResult> {
   const reference = rows.map((r) => r.level);
-  const { predicted, confidence, latencies, failures } = await classifyAll(model, rows, 1);
+  const timeouts = options.timeouts ?? { classifyMs: 30_000, draftMs: 60_000 };
+  const actors = createTicketActors(model, kb, timeouts);
+  const { predicted, confidence, latencies, failures } = await classifyAll(actors, rows, 1);
   const baselinePreds = rows.map((r) => keywordLevel(r.subject, r.description));
   latencies.sort((a, b) => a - b);
   const result: EvalResult = {
@@ -200,7 +206,7 @@ export async function evaluate(
       predicted,
       confidence,
       options.threshold,
-      // Near-identical tickets (same text once digits, addresses and greetings are gone) form one cluster.
+      // Tickets with the same text once digits, addresses and greetings are gone form one cluster.
       rows.map((r) => normalizeText(ticketToText(r.subject, r.description))),
       { samples: options.bootstrapSamples },
     ),
@@ -211,7 +217,7 @@ export async function evaluate(
     const grounded: boolean[] = [];
     for (let i = 0; i < rows.length; i++) {
       const confident = predicted[i] === 1 && confidence[i]! >= options.threshold;
-      grounded.push(confident && (await groundedDraft(model, kb, rows[i]!)) !== undefined);
+      grounded.push(confident && (await draftFor(actors, rows[i]!, i)) !== undefined);
     }
     result.endToEnd = autoAnswerAt(
       reference,
@@ -221,7 +227,11 @@ export async function evaluate(
     );
   }
   for (const other of options.compare ?? []) {
-    const c = await classifyAll(other, rows, options.compareConcurrency ?? 4);
+    const c = await classifyAll(
+      createTicketActors(other, kb, timeouts),
+      rows,
+      options.compareConcurrency ?? 4,
+    );
     result.compared.push({
       ...system(other.name, reference, c.predicted, c.confidence, options.threshold),
       failures: c.failures,
@@ -251,8 +261,8 @@ export async function evaluate(
   if (withAnswers.length > 0 && options.drafts !== false) {
     const candidates: string[] = [];
     const drafted: Array<{ c: string; r: string }> = [];
-    for (const row of withAnswers) {
-      const answer = (await groundedDraft(model, kb, row))?.answer ?? '';
+    for (const [i, row] of withAnswers.entries()) {
+      const answer = (await draftFor(actors, row, i)) ?? '';
       candidates.push(answer);
       if (answer) drafted.push({ c: answer, r: row.answer! });
     }

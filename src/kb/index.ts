@@ -89,15 +89,26 @@ export function relevance(bm25: number, queryTerms: number, matchedTerms: number
 /** Only the start of a ticket is searched (subject and first lines). */
 export const MAX_QUERY_CHARS = 300;
 
+const MAIL_HEADER = /^\s*(received from|from|sent|to|cc)\s*:(.*)$/i;
+const FORM_FIELD = /^\s*(name|language|browser|email|e-mail|customer number|telephone|phone)\s*:/i;
+
 /**
- * The part of a ticket that says what it is about. Mailed tickets start with a
- * "received from: <address>" line and web forms with who filled them in (name, e-mail, browser,
- * customer number…): those words would make articles about mail or browsers look relevant.
+ * The part of a ticket that says what it is about. Mailed tickets carry header lines
+ * ("received from: <address>", "sent: <date>") and web forms a block of who filled them in (name,
+ * e-mail, browser, customer number…): their words would make articles about mail or browsers look
+ * relevant. Only lines that are plainly such are dropped: a header with an address or a date, form
+ * fields when several come together ("Email: Outlook asks for my password" alone is a subject).
  */
 export function searchableText(ticket: string): string {
-  return ticket
-    .replace(/^\s*(received from|from|sent|to|cc)\s*:.*$/gim, ' ')
-    .replace(/^\s*(name|language|browser|email|e-mail|customer number|telephone|phone)\s*:.*$/gim, ' ')
+  const lines = ticket.split(/\r?\n/);
+  const formBlock = lines.filter((line) => FORM_FIELD.test(line)).length >= 2;
+  return lines
+    .filter((line) => {
+      const header = MAIL_HEADER.exec(line);
+      if (header && /@|<|;|\d{4}/.test(header[2]!)) return false;
+      return !(formBlock && FORM_FIELD.test(line));
+    })
+    .join(' ')
     .replace(/\S+@\S+/g, ' ')
     .replace(/https?:\/\/\S+/g, ' ')
     .replace(/\s+/g, ' ')

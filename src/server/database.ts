@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
@@ -13,9 +14,14 @@ export const allMigrations: Migration[] = [
   ...projections.flatMap((p) => p.migrations),
 ].sort((a, b) => a.id.localeCompare(b.id));
 
-/** PGlite in DATA_DIR unless DATABASE_URL names a server; migrated before it is returned. */
+/**
+ * PGlite in DATA_DIR unless DATABASE_URL names a server; migrated before it is returned. With
+ * `existing`, for tools that only read what a server wrote: nothing is created or migrated, and a
+ * missing database is an error rather than a new empty one.
+ */
 export async function openDatabase(
   config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL' | 'DATABASE_SCHEMA'>,
+  options: { existing?: boolean } = {},
 ): Promise<Database> {
   let db: Database;
   if (config.DATABASE_URL) {
@@ -25,9 +31,24 @@ export async function openDatabase(
     });
   } else {
     const dataDir = path.resolve(config.DATA_DIR, 'pglite');
+    if (options.existing && !existsSync(dataDir)) {
+      throw new Error(`no ticketflow database in ${dataDir} (check DATA_DIR)`);
+    }
     await mkdir(dataDir, { recursive: true });
     db = await openPglite({ dataDir });
   }
-  await migrate(db, allMigrations);
+  if (!options.existing) {
+    await migrate(db, allMigrations);
+  } else {
+    const { rows } = await db.query<{ found: boolean }>(
+      `SELECT to_regclass('tf_events') IS NOT NULL AS found`,
+    );
+    if (!rows[0]?.found) {
+      await db.close();
+      throw new Error(
+        'this database holds no ticketflow event log (check DATABASE_URL / DATA_DIR)',
+      );
+    }
+  }
   return db;
 }

@@ -54,11 +54,13 @@ function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
 /** The configured event log: PostgreSQL/PGlite (`db` itself) or EventStoreDB. */
 export function openEventStore(
   config: Pick<Config, 'EVENTSTORE' | 'ESDB_URL'>,
-  db: Database,
+  db: Database | undefined,
 ): EventStore {
-  return config.EVENTSTORE === 'eventstoredb'
-    ? createEventStoreDbStore({ connectionString: requireEsdbUrl(config) })
-    : createPostgresEventStore(db);
+  if (config.EVENTSTORE === 'eventstoredb') {
+    return createEventStoreDbStore({ connectionString: requireEsdbUrl(config) });
+  }
+  if (!db) throw new Error('EVENTSTORE=postgres needs the database');
+  return createPostgresEventStore(db);
 }
 
 const automaticStatuses = ['received', 'classifying', 'classified', 'drafting'];

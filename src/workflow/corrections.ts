@@ -25,37 +25,41 @@ export async function readCorrections(
   store: EventStore,
   pageSize = 1000,
 ): Promise<CorrectedTicket[]> {
-  const received = new Map<string, { subject?: string | undefined; description: string }>();
-  const corrected = new Map<string, CorrectedTicket>();
+  // First the corrections alone (few, however long the log), then the text of those tickets only.
+  const corrections = new Map<string, { to: Level; from: Level; at: string }>();
   let after = 0;
   for (;;) {
     const { events, lastPosition } = await store.readAll({
       after,
       limit: pageSize,
-      types: ['TicketReceived', 'TicketRelevelled'],
+      types: ['TicketRelevelled'],
       streamPrefix: ticketStreamPrefix,
     });
     for (const event of events) {
-      if (event.type === 'TicketReceived') {
-        received.set(event.streamId, {
-          subject: event.data.subject,
-          description: event.data.description,
-        });
-      } else if (event.type === 'TicketRelevelled') {
-        const text = received.get(event.streamId);
-        if (!text) continue;
-        const earlier = corrected.get(event.streamId);
-        corrected.set(event.streamId, {
-          ticketId: ticketIdOfStream(event.streamId),
-          ...text,
-          level: event.data.to,
-          originalLevel: earlier?.originalLevel ?? event.data.from,
-          correctedAt: event.timestamp,
-        });
-      }
+      if (event.type !== 'TicketRelevelled') continue;
+      const earlier = corrections.get(event.streamId);
+      corrections.set(event.streamId, {
+        to: event.data.to,
+        from: earlier?.from ?? event.data.from,
+        at: event.timestamp,
+      });
     }
     if (events.length < pageSize || lastPosition === after) break;
     after = lastPosition;
   }
-  return [...corrected.values()];
+  const tickets: CorrectedTicket[] = [];
+  for (const [streamId, c] of corrections) {
+    // A ticket stream starts with TicketReceived; only its first event is needed.
+    const [first] = await store.readStream(streamId, { toVersion: 1 });
+    if (first?.type !== 'TicketReceived') continue;
+    tickets.push({
+      ticketId: ticketIdOfStream(streamId),
+      subject: first.data.subject,
+      description: first.data.description,
+      level: c.to,
+      originalLevel: c.from,
+      correctedAt: c.at,
+    });
+  }
+  return tickets;
 }

@@ -7,7 +7,7 @@ export {
   type ExecuteOptions,
   type SubmitTicket,
 } from './runner.ts';
-export { createTicketActors, type TicketActors } from './actors.ts';
+export { createTicketActors, type ActorTimeouts, type TicketActors } from './actors.ts';
 export { toTicketView, type TicketView } from './view.ts';
 export { ticketStreamId, ticketStreamPrefix, uuidFromName } from './ids.ts';
 export {

@@ -6,6 +6,7 @@ import {
   autoAnswerCurve,
   classificationReport,
   coverageAtPrecision,
+  precisionAtCoverage,
 } from '../../src/eval/metrics.ts';
 import { toJsonSummary, type EvalResult } from '../../src/eval/run.ts';
 import { precisionCoverageSvg } from '../../src/eval/svg.ts';
@@ -117,6 +118,22 @@ describe('outputs', () => {
     expect(svg).toContain('T &amp; t');
     expect(svg).toContain('m &lt;1&gt;');
     expect(svg.match(/<path /g)).toHaveLength(2);
+  });
+
+  it('finds the most precise threshold that still answers a required share of level-1 tickets', () => {
+    // Level-1 tickets at 0.9, 0.8, 0.6 and 0.3; one level-2 ticket predicted level 1 at 0.7.
+    const reference = [1, 1, 1, 1, 2];
+    const predicted = [1, 1, 1, 1, 1];
+    const confidence = [0.9, 0.8, 0.6, 0.3, 0.7];
+    const at50 = precisionAtCoverage(reference, predicted, confidence, 0.5);
+    expect(at50).toMatchObject({ precision: 1, coverage: 0.5, answered: 2 });
+    expect(at50!.threshold).toBeGreaterThan(0.7);
+    // Answering the 0.3 ticket too raises precision again (4 of 5 against 3 of 4).
+    expect(precisionAtCoverage(reference, predicted, confidence, 0.75)).toMatchObject({
+      precision: 0.8,
+      coverage: 1,
+    });
+    expect(precisionAtCoverage([2, 2], [2, 2], [0.9, 0.9], 0.5)).toBeUndefined();
   });
 
   it('writes the JSON summary with exactly the documented keys', () => {

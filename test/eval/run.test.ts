@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnowledgeBase, parseArticle } from '../../src/kb/index.ts';
 import { createLocalModel, LocalClassifier } from '../../src/llm/local/index.ts';
 import { evaluate, type EvalRow } from '../../src/eval/run.ts';
+import type { LanguageModel } from '../../src/llm/types.ts';
 import { createOllamaModel } from '../../src/llm/ollama/index.ts';
 import { FIXTURE_ARTICLES } from '../kb/fixtures.ts';
 import { closedPort } from '../llm/ollama/helpers.ts';
@@ -47,7 +48,9 @@ describe('evaluate', () => {
     });
     // The two repeated tickets join their originals' clusters.
     expect(result.intervals.clusters).toBe(5);
-    expect(result.intervals.accuracy.high).toBeLessThanOrEqual(1);
+    const { low, high } = result.intervals.accuracy;
+    expect(low).toBeLessThanOrEqual(result.model.report.accuracy);
+    expect(high).toBeGreaterThanOrEqual(result.model.report.accuracy);
     expect(result.endToEnd).toBeUndefined();
     const bands = result.byNearest!;
     expect(bands.reduce((n, b) => n + b.tickets, 0)).toBe(copies.length);
@@ -102,5 +105,42 @@ describe('evaluate, comparing Ollama through the same port', () => {
     expect(compared!.failures).toBe(rows.length);
     expect(compared!.autoAnswer.answered).toBe(0);
     expect(compared!.report.confusion.map((r) => r[1])).toEqual([3, 1, 1]);
+  });
+});
+
+describe('evaluate, as the workflow treats failing models', () => {
+  const failing = (classify: LanguageModel['classify']): LanguageModel => ({
+    name: 'failing',
+    classify,
+    draft: () => Promise.reject(new Error('not used')),
+  });
+
+  it('counts a model that throws an unexpected error as escalating, not as a crashed run', async () => {
+    const broken = failing(() => Promise.reject(new TypeError('bug in an adapter')));
+    const result = await evaluate(rows, model, kb, {
+      threshold: 0.5,
+      bootstrapSamples: 20,
+      drafts: false,
+      compare: [broken],
+    });
+    expect(result.compared[0]).toMatchObject({ name: 'failing', failures: rows.length });
+  });
+
+  it('gives up on a call that hangs after the workflow’s timeout', async () => {
+    const hanging = failing(
+      (_ticket, options) =>
+        new Promise((_, reject) =>
+          options?.signal?.addEventListener('abort', () => reject(options.signal!.reason)),
+        ),
+    );
+    const result = await evaluate(rows.slice(0, 2), model, kb, {
+      threshold: 0.5,
+      bootstrapSamples: 20,
+      drafts: false,
+      compare: [hanging],
+      timeouts: { classifyMs: 50, draftMs: 50 },
+    });
+    expect(result.compared[0]!.failures).toBe(2);
+    expect(result.compared[0]!.autoAnswer.answered).toBe(0);
   });
 });
