@@ -283,6 +283,8 @@ export function createProjector(options: ProjectorOptions) {
     }, wait);
   }
 
+  let leaseTick: Promise<void> | null = null;
+
   /** Takes over projections nobody leads, and notices when this process lost its lease. */
   async function tickLease(): Promise<void> {
     if (stopped) return;
@@ -292,6 +294,8 @@ export function createProjector(options: ProjectorOptions) {
     }
     const taken: string[] = [];
     for (const projection of active) {
+      // Stopped while this tick waited: taking a lock now would hold it past stop().
+      if (stopped) return;
       if (lease.holds(projection.name)) continue;
       try {
         if (await lease.tryAcquire(projection.name)) {
@@ -319,9 +323,12 @@ export function createProjector(options: ProjectorOptions) {
       cleanups.push(store.onCommitted(() => wake()));
       const poll = setInterval(wake, options.pollMs ?? 1000);
       const leaseTimer = setInterval(() => {
-        tickLease().catch((error: unknown) =>
-          logger.warn({ err: error }, 'projection lease check failed'),
-        );
+        // One tick at a time; stop() waits for the one in flight before it closes the lease.
+        leaseTick ??= tickLease()
+          .catch((error: unknown) => logger.warn({ err: error }, 'projection lease check failed'))
+          .finally(() => {
+            leaseTick = null;
+          });
       }, leaseRetryMs);
       for (const timer of [poll, leaseTimer]) {
         timer.unref();
@@ -338,6 +345,7 @@ export function createProjector(options: ProjectorOptions) {
       for (const cleanup of cleanups.splice(0)) await cleanup();
       await running;
       await batches;
+      await leaseTick;
       await lease.close();
     },
 

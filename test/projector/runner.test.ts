@@ -5,6 +5,7 @@ import { createPostgresEventStore, type EventStore } from '../../src/eventstore/
 import {
   alwaysLeader,
   createProjector,
+  type Lease,
   type Projection,
   type Projector,
 } from '../../src/projector/index.ts';
@@ -280,3 +281,52 @@ describe.runIf(databaseKinds.includes('postgres'))(
     });
   },
 );
+
+describe('stopping a projector', () => {
+  it('takes no lease after stop(), even when a lease check was in flight', async () => {
+    // A lease whose check hangs until the test lets it go, counting acquisitions after close.
+    const held = new Set<string>();
+    let closed = false;
+    let acquiredAfterClose = 0;
+    let letCheckFinish!: () => void;
+    const gate = new Promise<void>((resolve) => (letCheckFinish = resolve));
+    let checkStarted!: () => void;
+    const checking = new Promise<void>((resolve) => (checkStarted = resolve));
+    const lease: Lease = {
+      async tryAcquire(name) {
+        if (closed) acquiredAfterClose++;
+        held.add(name);
+        return true;
+      },
+      holds: (name) => held.has(name),
+      async check() {
+        checkStarted();
+        await gate;
+        return true;
+      },
+      async close() {
+        closed = true;
+        held.clear();
+      },
+    };
+    const db = await openTestDatabase('pglite');
+    const store = createPostgresEventStore(db);
+    const projector = createProjector({ db, store, projections, logger, lease, leaseRetryMs: 10 });
+    try {
+      await projector.start();
+      await checking;
+      const stopping = projector.stop();
+      // Let the check finish only once the lease is closed (or stop() waits for the check).
+      for (let waited = 0; !closed && waited < 500; waited += 10) await sleep(10);
+      letCheckFinish();
+      await stopping;
+      await sleep(50); // whatever the check's continuation would do, it has done by now
+      expect(closed).toBe(true);
+      expect(acquiredAfterClose).toBe(0);
+    } finally {
+      letCheckFinish();
+      await store.close();
+      await db.close();
+    }
+  });
+});
