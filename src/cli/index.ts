@@ -58,7 +58,13 @@ export async function runCli(
 
   const config = loadConfig(env);
   const logger = pino({ level: 'warn' });
-  const db = await openDatabase(config);
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    db = await openDatabase(config);
+  } catch (error) {
+    out.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
   try {
     const store = createPostgresEventStore(db);
     const users = createUserDirectory(store);

@@ -86,7 +86,10 @@ if (values['from-events'] && values.out === DEFAULT_OUT) {
   process.exit(2);
 }
 if (values['from-events']) {
-  const corrections = await correctionsFromLog(loadConfig());
+  const corrections = await correctionsFromLog(loadConfig()).catch((error: unknown) => {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
   console.error(`event log: ${corrections.length} tickets re-levelled by agents`);
   extraRows.push(...corrections);
 }

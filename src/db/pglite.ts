@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './dataDirLock.ts';
 import type { Database, SqlExecutor } from './types.ts';
 
 export interface PgliteOptions {
@@ -23,10 +24,17 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function openPglite(
   options: PgliteOptions = {},
 ): Promise<Database & { pglite: PGlite }> {
-  const pglite = await PGlite.create({
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-  });
+  const release = options.dataDir ? lockDataDir(options.dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   const asExecutor = (q: Pick<PGlite, 'query'>): SqlExecutor => ({
     async query<Row>(sql: string, params?: unknown[]) {
       const result = await q.query<Row>(sql, params);
@@ -49,6 +57,12 @@ export async function openPglite(
       const unlisten = await pglite.listen(channel, onNotify);
       return () => unlisten();
     },
-    close: () => pglite.close(),
+    async close() {
+      try {
+        await pglite.close();
+      } finally {
+        release();
+      }
+    },
   };
 }
