@@ -3,6 +3,7 @@
  *                 [--model models/local-model.json] [--kb kb] [--ollama] [--limit N]
  * npm run eval -- --out docs/evaluation.md [--datasets ../shared/datasets]
  * npm run eval -- --cv FILE.jsonl [--folds 4] [--salt outer] [--options '{"structure":false}']
+ * npm run eval -- --data FILE.jsonl --train FILE.jsonl --feedback 4
  *
  * Prints accuracy, per-class precision/recall/F1, macro-F1, the confusion matrix, auto-answer
  * precision and coverage, ROUGE-L/BLEU where the data has reference answers, and the same for a
@@ -13,6 +14,8 @@
  * writes the markdown report and the precision/coverage curve (an .svg beside it).
  * With --cv it cross-validates the training pipeline on FILE (hash folds; training data only),
  * with training options overridden by --options (JSON), to choose options without a dev set.
+ * With --feedback N it replays --data in N stretches, retraining before each with the agents'
+ * corrections of the earlier ones (docs/local-model.md, "Learning from the agents' corrections").
  */
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -28,8 +31,9 @@ import {
   type LocalClassifier,
   type TrainOptions,
 } from '../llm/local/index.ts';
-import { formatReport, markdownSection, type RunInfo } from '../eval/format.ts';
+import { formatFeedback, formatReport, markdownSection, type RunInfo } from '../eval/format.ts';
 import { crossValidate, formatCrossValidation } from '../eval/cv.ts';
+import { replayWithCorrections } from '../eval/feedback.ts';
 import { evaluate, readEvalFile, toJsonSummary, type EvalResult } from '../eval/run.ts';
 import { precisionCoverageSvg } from '../eval/svg.ts';
 
@@ -49,6 +53,9 @@ const { values } = parseArgs({
     options: { type: 'string', default: '{}' },
     ollama: { type: 'boolean', default: false },
     limit: { type: 'string' },
+    feedback: { type: 'string' },
+    'learn-from': { type: 'string', default: 'corrections' },
+    'extra-weight': { type: 'string', default: '2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -57,7 +64,8 @@ if (values.help || (!values.data && !values.out && !values.cv)) {
   console.log(
     'usage: npm run eval -- --data FILE.jsonl [--train FILE.jsonl] [--json] [--threshold 0.7] [--model FILE] [--kb DIR] [--ollama] [--limit N]\n' +
       '       npm run eval -- --out docs/evaluation.md [--datasets ../shared/datasets]\n' +
-      '       npm run eval -- --cv TRAIN.jsonl [--folds 4] [--salt outer] [--options JSON] [--json]',
+      '       npm run eval -- --cv TRAIN.jsonl [--folds 4] [--salt outer] [--options JSON] [--json]\n' +
+      '       npm run eval -- --data FILE.jsonl --train TRAIN.jsonl --feedback 4',
   );
   process.exit(values.help ? 0 : 2);
 }
@@ -76,6 +84,28 @@ if (values.cv) {
     log: (m) => console.error(`  ${m}`),
   });
   console.log(formatCrossValidation(r));
+  if (values.json) console.log(JSON.stringify(r));
+  process.exit(0);
+}
+if (values.feedback !== undefined) {
+  const chunks = Number(values.feedback);
+  if (!values.data || !values.train || !(Number.isInteger(chunks) && chunks >= 2)) {
+    console.error('--feedback N needs --data, --train and N ≥ 2 stretches');
+    process.exit(2);
+  }
+  const { rows: trainRows } = readTrainingFile(values.train);
+  const learnFrom = values['learn-from'] === 'handled' ? 'handled' : 'corrections';
+  const extraWeight = Number(values['extra-weight']);
+  const r = replayWithCorrections(trainRows, readEvalFile(values.data), {
+    chunks,
+    threshold,
+    learnFrom,
+    train: (rows, corrections) => {
+      console.error(`  training with ${corrections.length} rows from agents' work`);
+      return trainFromRows(rows, { extraRows: corrections, extraWeight });
+    },
+  });
+  console.log(formatFeedback(r));
   if (values.json) console.log(JSON.stringify(r));
   process.exit(0);
 }

@@ -1,6 +1,6 @@
 /**
  * npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...]
- *                  [--extra-weight 2] [--out models/local-model.json]
+ *                  [--extra-weight 1] [--out models/local-model.json]
  *
  * Trains the embedded local model. Rows: `{subject?, body | description, level, category?}`.
  * `--from-events` adds the tickets whose level an agent corrected, read from the product's own
@@ -26,7 +26,7 @@ const { values } = parseArgs({
     data: { type: 'string', multiple: true },
     'from-events': { type: 'boolean', default: false },
     corrections: { type: 'string', multiple: true },
-    'extra-weight': { type: 'string', default: '2' },
+    'extra-weight': { type: 'string', default: '1' },
     out: { type: 'string', default: DEFAULT_OUT },
     folds: { type: 'string' },
     l2: { type: 'string' },
@@ -37,7 +37,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...] [--extra-weight 2] [--out models/local-model.json]',
+    'usage: npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...] [--extra-weight 1] [--out models/local-model.json]',
   );
   process.exit(0);
 }

@@ -1,3 +1,4 @@
+import type { FeedbackResult } from './feedback.ts';
 import type { EvalResult, SystemResult } from './run.ts';
 
 export interface RunInfo {
@@ -254,4 +255,24 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
   }
   out.push('');
   return out.join('\n');
+}
+
+/** The replay with agents' corrections fed back, as a table (text and markdown alike). */
+export function formatFeedback(r: FeedbackResult): string {
+  const rows = r.chunks.map((c, i) => [
+    `${i + 1}: tickets ${c.from + 1}-${c.to}`,
+    f3(c.accuracyBase),
+    f3(c.accuracyWithCorrections),
+    String(c.corrections),
+  ]);
+  rows.push(['all', f3(r.accuracyBase), f3(r.accuracyWithCorrections), '']);
+  return markdownTable(
+    [
+      'stretch',
+      'accuracy, never retrained',
+      'accuracy, retrained with corrections',
+      'corrections after it',
+    ],
+    rows,
+  );
 }
