@@ -55,7 +55,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     feedback: { type: 'string' },
     'learn-from': { type: 'string', default: 'corrections' },
-    'extra-weight': { type: 'string', default: '2' },
+    'extra-weight': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -95,7 +95,9 @@ if (values.feedback !== undefined) {
   }
   const { rows: trainRows } = readTrainingFile(values.train);
   const learnFrom = values['learn-from'] === 'handled' ? 'handled' : 'corrections';
-  const extraWeight = Number(values['extra-weight']);
+  // Unset: what `npm run train` does (trainFromRows' default).
+  const extraWeight =
+    values['extra-weight'] === undefined ? undefined : Number(values['extra-weight']);
   const r = replayWithCorrections(trainRows, readEvalFile(values.data), {
     chunks,
     threshold,

@@ -45,7 +45,13 @@ export function bootstrapIntervals(
     else members.set(key, [i]);
   });
   const clusters = [...members.values()];
-  const figures: number[][] = [[], [], [], [], []];
+  const figures = {
+    accuracy: [] as number[],
+    macroF1: [] as number[],
+    binaryAccuracy: [] as number[],
+    autoAnswerPrecision: [] as number[],
+    autoAnswerCoverage: [] as number[],
+  };
   for (let s = 0; s < samples; s++) {
     const ref: number[] = [];
     const pred: number[] = [];
@@ -59,25 +65,22 @@ export function bootstrapIntervals(
     }
     const report = classificationReport(ref, pred);
     const answer = autoAnswerAt(ref, pred, conf, threshold);
-    [
-      report.accuracy,
-      report.macroF1,
-      report.binaryAccuracy,
-      answer.precision,
-      answer.coverage,
-    ].forEach((v, k) => figures[k]!.push(v));
+    figures.accuracy.push(report.accuracy);
+    figures.macroF1.push(report.macroF1);
+    figures.binaryAccuracy.push(report.binaryAccuracy);
+    // A resample in which nothing is answered says nothing about the answers' precision.
+    if (answer.answered > 0) figures.autoAnswerPrecision.push(answer.precision);
+    figures.autoAnswerCoverage.push(answer.coverage);
   }
-  const [accuracy, macroF1, binaryAccuracy, autoAnswerPrecision, autoAnswerCoverage] = figures.map(
-    (values) => percentileInterval(values, 0.95),
-  ) as [Interval, Interval, Interval, Interval, Interval];
+  const ci = (values: number[]) => percentileInterval(values, 0.95);
   return {
     samples,
     clusters: clusters.length,
-    accuracy,
-    macroF1,
-    binaryAccuracy,
-    autoAnswerPrecision,
-    autoAnswerCoverage,
+    accuracy: ci(figures.accuracy),
+    macroF1: ci(figures.macroF1),
+    binaryAccuracy: ci(figures.binaryAccuracy),
+    autoAnswerPrecision: ci(figures.autoAnswerPrecision),
+    autoAnswerCoverage: ci(figures.autoAnswerCoverage),
   };
 }
 
