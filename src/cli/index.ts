@@ -58,14 +58,9 @@ export async function runCli(
 
   const config = loadConfig(env);
   const logger = pino({ level: 'warn' });
-  let db: Awaited<ReturnType<typeof openDatabase>>;
+  let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     db = await openDatabase(config);
-  } catch (error) {
-    out.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
-  try {
     const store = createPostgresEventStore(db);
     const users = createUserDirectory(store);
     const actor = { id: 'cli', role: 'admin' as const };
@@ -128,7 +123,7 @@ export async function runCli(
     out.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await db.close();
+    await db?.close();
   }
 }
 

@@ -26,7 +26,7 @@ const { values } = parseArgs({
     data: { type: 'string', multiple: true },
     'from-events': { type: 'boolean', default: false },
     corrections: { type: 'string', multiple: true },
-    'extra-weight': { type: 'string', default: '1' },
+    'extra-weight': { type: 'string' },
     out: { type: 'string', default: DEFAULT_OUT },
     folds: { type: 'string' },
     l2: { type: 'string' },
@@ -95,7 +95,7 @@ if (values['from-events']) {
 }
 const classifier = trainFromRows(rows, {
   extraRows,
-  extraWeight: Number(values['extra-weight']),
+  extraWeight: values['extra-weight'] === undefined ? undefined : Number(values['extra-weight']),
   ...(values.folds ? { folds: Number(values.folds) } : {}),
   ...(values.l2 ? { l2: Number(values.l2) } : {}),
   log: values.quiet ? undefined : (m) => console.error(`  ${m}`),

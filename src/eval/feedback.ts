@@ -58,8 +58,10 @@ export function replayWithCorrections(
     let fedRight = 0;
     let added = 0;
     for (const row of rows.slice(from, to)) {
-      if (base.predict(row.subject, row.description).level === row.level) baseRight++;
       const p = model.predict(row.subject, row.description);
+      // Until the first retraining both models are one.
+      const fromBase = model === base ? p : base.predict(row.subject, row.description);
+      if (fromBase.level === row.level) baseRight++;
       const right = p.level === row.level;
       if (right) fedRight++;
       const autoAnswered = p.level === 1 && p.confidence >= options.threshold;

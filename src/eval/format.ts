@@ -32,6 +32,10 @@ function summaryRow(s: SystemResult): string[] {
   ];
 }
 
+/** The model, the keyword baseline, then any compared model. */
+const summaryRows = (result: EvalResult) =>
+  [result.model, result.baseline, ...result.compared].map(summaryRow);
+
 const SUMMARY_HEAD = [
   'system',
   'accuracy',
@@ -143,13 +147,7 @@ export function formatReport(result: EvalResult, info: RunInfo): string {
   );
   out.push(`auto-answer rule: predicted level 1 with confidence ≥ ${result.threshold}`);
   out.push('');
-  out.push(
-    table(SUMMARY_HEAD, [
-      summaryRow(result.model),
-      summaryRow(result.baseline),
-      ...result.compared.map(summaryRow),
-    ]),
-  );
+  out.push(table(SUMMARY_HEAD, summaryRows(result)));
   out.push('');
   out.push(`per class (${result.model.name}):`);
   out.push(table(PER_CLASS_HEAD, perClassRows(result.model)));
@@ -198,14 +196,7 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
     `Data \`${info.data}\` (${result.n} tickets); ${info.trainedOn ? `trained on \`${info.trainedOn}\` (${info.trainRows} rows) in ${trainTime(info)}` : 'shipped model'}; model \`${info.modelName}\`. Auto-answer rule: predicted level 1 with confidence ≥ ${result.threshold}.`,
     '',
   );
-  out.push(
-    markdownTable(SUMMARY_HEAD, [
-      summaryRow(result.model),
-      summaryRow(result.baseline),
-      ...result.compared.map(summaryRow),
-    ]),
-    '',
-  );
+  out.push(markdownTable(SUMMARY_HEAD, summaryRows(result)), '');
   out.push(
     'Per class (local model):',
     '',
@@ -220,8 +211,8 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
   if (result.byNearest) {
     out.push(
       'By similarity of the nearest training ticket (cosine of the TF-IDF vectors). Where a near-copy',
-      "exists, how often its level equals the ticket's own is about as far as any text model can go;",
-      'below that, the model has to generalise, and most of its errors are there:',
+      "exists, compare the model with how often the near-copy's level equals the ticket's own; below",
+      'that, the model has to generalise:',
       '',
       markdownTable(NEAREST_HEAD, nearestRows(result)),
       '',
@@ -270,8 +261,8 @@ export function formatFeedback(r: FeedbackResult): string {
     [
       'stretch',
       'accuracy, never retrained',
-      'accuracy, retrained with corrections',
-      'corrections after it',
+      "accuracy, retrained with agents' labels",
+      'labels added after it',
     ],
     rows,
   );

@@ -105,7 +105,7 @@ export interface EvalResult {
   /** Other models measured on the same rows (e.g. Ollama, when configured). */
   compared: SystemResult[];
   latency: { meanMs: number; p95Ms: number };
-  /** 95 % intervals of the model's figures (clusters of near-identical tickets resampled). */
+  /** 95 % intervals of the model's figures (clusters of tickets with the same normalised text resampled). */
   intervals: BootstrapIntervals;
   /**
    * Tickets answered end to end: classified level 1 at the threshold and a draft grounded in the
@@ -211,13 +211,20 @@ export async function evaluate(
       { samples: options.bootstrapSamples },
     ),
   };
+  // Each row is drafted at most once, for the end-to-end count and the reference answers alike.
+  const drafts = new Map<number, Promise<string | undefined>>();
+  const draftOf = (i: number) => {
+    let draft = drafts.get(i);
+    if (!draft) drafts.set(i, (draft = draftFor(actors, rows[i]!, i)));
+    return draft;
+  };
   if (options.drafts !== false) {
     // What the workflow does with a confident level-1 ticket: answer it if the knowledge base
     // grounds a draft, otherwise escalate it.
     const grounded: boolean[] = [];
     for (let i = 0; i < rows.length; i++) {
       const confident = predicted[i] === 1 && confidence[i]! >= options.threshold;
-      grounded.push(confident && (await draftFor(actors, rows[i]!, i)) !== undefined);
+      grounded.push(confident && (await draftOf(i)) !== undefined);
     }
     result.endToEnd = autoAnswerAt(
       reference,
@@ -257,16 +264,16 @@ export async function evaluate(
       options.recommendedThreshold,
     );
   }
-  const withAnswers = rows.filter((r) => r.answer);
+  const withAnswers = rows.flatMap((row, i) => (row.answer ? [i] : []));
   if (withAnswers.length > 0 && options.drafts !== false) {
     const candidates: string[] = [];
     const drafted: Array<{ c: string; r: string }> = [];
-    for (const [i, row] of withAnswers.entries()) {
-      const answer = (await draftFor(actors, row, i)) ?? '';
+    for (const i of withAnswers) {
+      const answer = (await draftOf(i)) ?? '';
       candidates.push(answer);
-      if (answer) drafted.push({ c: answer, r: row.answer! });
+      if (answer) drafted.push({ c: answer, r: rows[i]!.answer! });
     }
-    const refs = withAnswers.map((r) => r.answer!);
+    const refs = withAnswers.map((i) => rows[i]!.answer!);
     const mean = (xs: number[]) =>
       xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
     result.answers = {

@@ -9,7 +9,7 @@ import {
 } from './types.ts';
 
 /** Articles a draft may cite: at most this many, each one the knowledge base finds relevant. */
-export const GROUNDING_ARTICLES = 3;
+const GROUNDING_ARTICLES = 3;
 
 /**
  * Drafts an answer grounded in the knowledge base: the articles it finds for the ticket, or

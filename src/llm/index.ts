@@ -2,7 +2,7 @@ import type { Config } from '../config/index.ts';
 import type { KnowledgeBase, LanguageModel } from './types.ts';
 
 export * from './types.ts';
-export { GROUNDING_ARTICLES, draftGroundedAnswer } from './grounded.ts';
+export { draftGroundedAnswer } from './grounded.ts';
 
 type ModelConfig = Pick<
   Config,

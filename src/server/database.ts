@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
 import { migrate, openPglite, openPostgres, type Database, type Migration } from '../db/index.ts';
@@ -34,7 +33,7 @@ export async function openDatabase(
     if (options.existing && !existsSync(dataDir)) {
       throw new Error(`no ticketflow database in ${dataDir} (check DATA_DIR)`);
     }
-    await mkdir(dataDir, { recursive: true });
+    // openPglite creates the directory as it locks it.
     db = await openPglite({ dataDir });
   }
   if (!options.existing) {

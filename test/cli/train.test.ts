@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { createEvent, type AnyNewEvent } from '../../src/events/index.ts';
 import { createPostgresEventStore } from '../../src/eventstore/index.ts';
 import type { ClassifierFile } from '../../src/llm/local/index.ts';
 import { openDatabase } from '../../src/server/index.ts';
 import { ticketStreamId } from '../../src/workflow/index.ts';
 import { toyRows } from '../llm/local/fixtures.ts';
+import { received, relevelled } from '../workflow/correctionEvents.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tf-train-'));
@@ -44,26 +44,9 @@ beforeAll(async () => {
   const db = await openDatabase(loadConfig({ DATA_DIR: dataDir }));
   const store = createPostgresEventStore(db);
   const ticketId = randomUUID();
-  const meta = { actor: { id: 'bob@example.com', role: 'agent' as const }, correlationId: 'c' };
   await store.appendToStream(
     ticketStreamId(ticketId),
-    [
-      createEvent(
-        'TicketReceived',
-        {
-          ticketId,
-          description: corrected,
-          requester: { email: 'ann@example.com' },
-          policy: { autoAnswerThreshold: 0.7 },
-        },
-        meta,
-      ) as AnyNewEvent,
-      createEvent(
-        'TicketRelevelled',
-        { from: 1, to: 3, reason: 'plant systems team' },
-        meta,
-      ) as AnyNewEvent,
-    ],
+    [received(ticketId, corrected), relevelled(1, 3)],
     'no_stream',
   );
   await store.close();

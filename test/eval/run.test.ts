@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKnowledgeBase, parseArticle } from '../../src/kb/index.ts';
+import { createKnowledgeBase } from '../../src/kb/index.ts';
 import { createLocalModel, LocalClassifier } from '../../src/llm/local/index.ts';
 import { evaluate, type EvalRow } from '../../src/eval/run.ts';
 import type { LanguageModel } from '../../src/llm/types.ts';
 import { createOllamaModel } from '../../src/llm/ollama/index.ts';
-import { FIXTURE_ARTICLES } from '../kb/fixtures.ts';
+import { fixtureArticles } from '../kb/fixtures.ts';
 import { closedPort } from '../llm/ollama/helpers.ts';
 import { startFakeOllama, type FakeOllama } from '../support/fakeOllamaServer.ts';
 import { toyRows } from '../llm/local/fixtures.ts';
 
-const kb = createKnowledgeBase(
-  Object.entries(FIXTURE_ARTICLES).map(([name, text]) => parseArticle(text, name)),
-);
+const kb = createKnowledgeBase(fixtureArticles());
 const classifier = LocalClassifier.train(toyRows(), { folds: 3 });
 const model = createLocalModel({ classifier, knowledgeBase: kb });
 

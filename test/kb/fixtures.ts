@@ -1,3 +1,6 @@
+import { parseArticle } from '../../src/kb/index.ts';
+import type { KbArticle } from '../../src/llm/types.ts';
+
 /** Knowledge-base articles for tests (the real kb/ may change). */
 export const FIXTURE_ARTICLES: Record<string, string> = {
   'password-reset.md': `---
@@ -44,3 +47,7 @@ tags: printer, print queue, stuck, offline
 2. Clear the print queue.
 `,
 };
+
+/** The fixture articles, parsed. */
+export const fixtureArticles = (): KbArticle[] =>
+  Object.entries(FIXTURE_ARTICLES).map(([name, text]) => parseArticle(text, name));

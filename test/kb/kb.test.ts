@@ -8,7 +8,7 @@ import {
   loadKnowledgeBase,
   parseArticle,
 } from '../../src/kb/index.ts';
-import { FIXTURE_ARTICLES } from './fixtures.ts';
+import { FIXTURE_ARTICLES, fixtureArticles } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tf-kb-'));
 for (const [name, text] of Object.entries(FIXTURE_ARTICLES)) writeFileSync(join(dir, name), text);
@@ -76,7 +76,7 @@ describe('knowledge base search', () => {
   });
 
   it('respects the limit and rejects duplicate ids', async () => {
-    const articles = Object.entries(FIXTURE_ARTICLES).map(([n, t]) => parseArticle(t, n));
+    const articles = fixtureArticles();
     const kb = createKnowledgeBase(articles, { minScore: 0 });
     expect(await kb.search('password vpn printer', 2)).toHaveLength(2);
     expect(() => createKnowledgeBase([articles[0]!, articles[0]!])).toThrow(/duplicate/);

@@ -1,33 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/index.ts';
-import { createEvent, type AnyNewEvent } from '../../src/events/index.ts';
 import { createPostgresEventStore } from '../../src/eventstore/index.ts';
 import { readCorrections, ticketStreamId } from '../../src/workflow/index.ts';
 import { databaseKinds, openTestDatabase } from '../support/databases.ts';
-
-const requester = { email: 'ann@example.com' };
-const customer = {
-  actor: { id: 'ann@example.com', role: 'requester' as const },
-  correlationId: 'c',
-};
-const agent = { actor: { id: 'bob@example.com', role: 'agent' as const }, correlationId: 'c' };
-
-function received(ticketId: string, description: string, subject?: string): AnyNewEvent {
-  return createEvent(
-    'TicketReceived',
-    { ticketId, subject, description, requester, policy: { autoAnswerThreshold: 0.7 } },
-    customer,
-  ) as AnyNewEvent;
-}
-
-function relevelled(from: 1 | 2 | 3, to: 1 | 2 | 3): AnyNewEvent {
-  return createEvent(
-    'TicketRelevelled',
-    { from, to, reason: 'agent knows better', ...(to === 1 ? { answer: 'do this' } : {}) },
-    agent,
-  ) as AnyNewEvent;
-}
+import { received, relevelled } from './correctionEvents.ts';
 
 describe.each(databaseKinds)('agents’ corrections read from the log on %s', (kind) => {
   let db: Database | undefined;

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createKnowledgeBase, parseArticle } from '../../../src/kb/index.ts';
+import { createKnowledgeBase } from '../../../src/kb/index.ts';
 import {
   createLocalModel,
   DRAFT_TEMPLATE_HASH,
   LocalClassifier,
 } from '../../../src/llm/local/index.ts';
 import { ModelError, classificationSchema, draftSchema } from '../../../src/llm/types.ts';
-import { FIXTURE_ARTICLES } from '../../kb/fixtures.ts';
+import { fixtureArticles } from '../../kb/fixtures.ts';
 import { toyRows } from './fixtures.ts';
 
-const articles = Object.entries(FIXTURE_ARTICLES).map(([n, t]) => parseArticle(t, n));
+const articles = fixtureArticles();
 const kb = createKnowledgeBase(articles);
 const model = createLocalModel({
   classifier: LocalClassifier.train(toyRows(), { folds: 3 }),
