@@ -6,7 +6,8 @@ COPY package.json package-lock.json ./
 # tsx runs the TypeScript sources directly, so the dev dependencies are not needed at run time.
 RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
-ENV PORT=3000 DATA_DIR=/data
+# Inside a container the port is published from outside: listen on every interface there.
+ENV PORT=3000 DATA_DIR=/data HOST=0.0.0.0
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 \

@@ -10,6 +10,7 @@ import {
   type StoredEvent,
 } from '../src/events/index.ts';
 import {
+  allows,
   applyEvent,
   initialTicketState,
   toMachineEvent,
@@ -213,7 +214,7 @@ export function buildTicketStream(r: Rng, targetLength: number): TicketStream {
       let machineEvent: ReturnType<typeof toMachineEvent>;
       try {
         machineEvent = toMachineEvent(stored(event, streamId, version, 0));
-        if (!state.snapshot.can(machineEvent)) continue;
+        if (!allows(state, machineEvent)) continue;
       } catch {
         continue; // not a ticket event (users, tokens), or a guard that cannot judge sampled data
       }

@@ -5,7 +5,11 @@ import type { StoredEvent } from '../src/events/index.ts';
 import { createProjector } from '../src/projector/index.ts';
 import { alwaysLeader } from '../src/projector/lease.ts';
 import type { Projection } from '../src/projector/types.ts';
-import { projections } from '../projections/index.ts';
+import { createProjections } from '../projections/index.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { slaSettingsFrom } from '../src/sla/settings.ts';
+
+const projections = createProjections(slaSettingsFrom(loadConfig({})));
 import type { BenchContext } from './context.ts';
 import { openBenchDb, type DbKind } from './db.ts';
 import { prefillTickets } from './prefill.ts';

@@ -1,23 +1,25 @@
-import type { Projection } from '../src/projector/types.ts';
-import { loadConfig } from '../src/config/index.ts';
-import type { SlaSettings } from '../src/sla/clock.ts';
-import { slaSettingsFrom } from '../src/sla/settings.ts';
+import type { Migration } from '../src/db/index.ts';
+import type { Projection } from '../src/projector/index.ts';
+import type { SlaSettings } from '../src/sla/index.ts';
 import { ticketsProjection } from './tickets.ts';
 import { statusHistoryProjection } from './statusHistory.ts';
 import { responsesProjection } from './responses.ts';
 import { usersProjection } from './users.ts';
 import { supportLevelsProjection } from './supportLevels.ts';
 import { tokensProjection } from './tokens.ts';
-import { slaTimersProjection } from './slaTimers.ts';
+import { slaTimersMigrations, slaTimersProjection } from './slaTimers.ts';
 
 export {
   ticketsProjection,
-  statusAfterEvent,
   evolveTicketRow,
-  ticketEventTypes,
+  listTickets,
+  ticketsAwaitingWorkflow,
   type TicketRow,
+  type TicketListFilter,
+  type TicketListItem,
 } from './tickets.ts';
-export { publicResponseKinds, type ResponseKind } from './responses.ts';
+export { publicResponseKinds, responsesOf, type ResponseKind } from './responses.ts';
+export { queueOf, type QueueFilter, type QueueItem } from './queues.ts';
 
 /** Every read model of the product; the SLA timers depend on the configured SLA policy. */
 export function createProjections(sla: SlaSettings): readonly Projection[] {
@@ -32,7 +34,14 @@ export function createProjections(sla: SlaSettings): readonly Projection[] {
   ];
 }
 
-/** The read models with the default configuration (migrations do not depend on it). */
-export const projections: readonly Projection[] = createProjections(
-  slaSettingsFrom(loadConfig({})),
-);
+/** Every read model's migrations (they do not depend on the configuration). */
+export const projectionMigrations: readonly Migration[] = [
+  usersProjection,
+  supportLevelsProjection,
+  ticketsProjection,
+  responsesProjection,
+  statusHistoryProjection,
+  tokensProjection,
+]
+  .flatMap((p) => p.migrations)
+  .concat(slaTimersMigrations);

@@ -1,6 +1,7 @@
+import type { SqlExecutor } from '../src/db/index.ts';
 import { ticketIdOfStream, type StoredEvent } from '../src/events/index.ts';
-import { liveTable, type Projection } from '../src/projector/types.ts';
-import { writeRows } from '../src/projector/rows.ts';
+import { liveTable, type Projection } from '../src/projector/index.ts';
+import { writeRows } from '../src/projector/index.ts';
 
 /**
  * What was said on a ticket: the model's answer, agents' public replies and internal notes,
@@ -31,6 +32,14 @@ function responseOf(
       };
     case 'AgentReplied':
       return { kind: 'agent_reply', body: event.data.body, author };
+    case 'SuggestionSent':
+      // The model's suggested answer, sent by an agent: their reply, grounded in its citations.
+      return {
+        kind: 'agent_reply',
+        body: event.data.body,
+        citations: event.data.citations,
+        author,
+      };
     case 'TicketPutOnHold':
       return { kind: 'agent_reply', body: event.data.message, author };
     case 'TicketRelevelled':
@@ -69,6 +78,7 @@ export const responsesProjection: Projection = {
   handles: [
     'AnswerDrafted',
     'AgentReplied',
+    'SuggestionSent',
     'TicketPutOnHold',
     'TicketRelevelled',
     'InternalNoteAdded',
@@ -95,3 +105,26 @@ export const responsesProjection: Projection = {
     await writeRows(tx, 'insert', table('tf_responses'), ['event_id'], rows);
   },
 };
+
+export interface ResponseItem {
+  event_id: string;
+  kind: ResponseKind;
+  body: string;
+  citations: unknown;
+  author: string;
+  created_at: string;
+}
+
+/** What was said on a ticket, of the kinds the reader may see, in order. */
+export async function responsesOf(
+  db: SqlExecutor,
+  ticketId: string,
+  kinds: readonly ResponseKind[],
+): Promise<ResponseItem[]> {
+  const { rows } = await db.query<ResponseItem>(
+    `SELECT event_id, kind, body, citations, author, to_json(created_at) #>> '{}' AS created_at
+     FROM tf_responses WHERE ticket_id = $1 AND kind = ANY($2::text[]) ORDER BY created_at, event_id`,
+    [ticketId, kinds],
+  );
+  return rows;
+}

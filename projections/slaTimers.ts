@@ -1,17 +1,41 @@
 import { ticketIdOfStream, type StoredEvent } from '../src/events/index.ts';
-import { liveTable, type Projection } from '../src/projector/types.ts';
+import type { Migration } from '../src/db/index.ts';
+import { liveTable, type Projection } from '../src/projector/index.ts';
 import {
   evolveSla,
   initialSlaState,
   timersOf,
   type SlaSettings,
   type SlaState,
-} from '../src/sla/clock.ts';
-import { replaceTimers } from '../src/sla/timers.ts';
-import { writeRows } from '../src/projector/rows.ts';
-import { ticketEventTypes } from './tickets.ts';
+} from '../src/sla/index.ts';
+import { replaceTimers } from '../src/sla/index.ts';
+import { writeRows } from '../src/projector/index.ts';
+import { ticketEventTypes } from '../machines/index.ts';
 
 const ticketIdOf = (event: StoredEvent) => ticketIdOfStream(event.streamId);
+
+/** The tables do not depend on the SLA policy: the migrations are the same for every setting. */
+export const slaTimersMigrations: Migration[] = [
+  {
+    id: '160_sla',
+    statements: [
+      `CREATE TABLE tf_sla_clocks (
+        ticket_id uuid PRIMARY KEY,
+        version integer NOT NULL,
+        state jsonb NOT NULL
+      )`,
+      `CREATE TABLE tf_sla_timers (
+        ticket_id uuid NOT NULL,
+        kind text NOT NULL,
+        due_at timestamptz NOT NULL,
+        version integer NOT NULL,
+        leased_until timestamptz,
+        PRIMARY KEY (ticket_id, kind)
+      )`,
+      `CREATE INDEX tf_sla_timers_due ON tf_sla_timers (due_at)`,
+    ],
+  },
+];
 
 /**
  * SLA clocks and their due timers, derived from ticket events: `tf_sla_clocks` keeps each ticket's
@@ -23,27 +47,7 @@ export function slaTimersProjection(settings: SlaSettings): Projection {
   return {
     name: 'sla_timers',
     tables: ['tf_sla_clocks', 'tf_sla_timers'],
-    migrations: [
-      {
-        id: '160_sla',
-        statements: [
-          `CREATE TABLE tf_sla_clocks (
-            ticket_id uuid PRIMARY KEY,
-            version integer NOT NULL,
-            state jsonb NOT NULL
-          )`,
-          `CREATE TABLE tf_sla_timers (
-            ticket_id uuid NOT NULL,
-            kind text NOT NULL,
-            due_at timestamptz NOT NULL,
-            version integer NOT NULL,
-            leased_until timestamptz,
-            PRIMARY KEY (ticket_id, kind)
-          )`,
-          `CREATE INDEX tf_sla_timers_due ON tf_sla_timers (due_at)`,
-        ],
-      },
-    ],
+    migrations: slaTimersMigrations,
     handles: ticketEventTypes,
 
     async apply(tx, events, table = liveTable) {

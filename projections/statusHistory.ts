@@ -1,7 +1,7 @@
 import { ticketIdOfStream } from '../src/events/index.ts';
-import { liveTable, type Projection } from '../src/projector/types.ts';
-import { writeRows } from '../src/projector/rows.ts';
-import { statusAfterEvent, ticketEventTypes } from './tickets.ts';
+import { liveTable, type Projection } from '../src/projector/index.ts';
+import { writeRows } from '../src/projector/index.ts';
+import { statusAfter, ticketEventTypes, type TicketStatus } from '../machines/index.ts';
 
 /** Every change of a ticket's status: who moved it, when, from what to what. */
 export const statusHistoryProjection: Projection = {
@@ -34,12 +34,12 @@ export const statusHistoryProjection: Projection = {
        WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, version DESC`,
       [ids],
     );
-    const last = new Map(rows.map((r) => [r.ticket_id, r.to_status]));
+    const last = new Map(rows.map((r) => [r.ticket_id, r.to_status as TicketStatus]));
     const inserts = [];
     for (const event of events) {
       const ticketId = ticketIdOfStream(event.streamId);
       const from = last.get(ticketId) ?? null;
-      const to = statusAfterEvent(from, event);
+      const to = statusAfter(from ?? 'new', event);
       last.set(ticketId, to);
       if (from === to) continue;
       inserts.push({

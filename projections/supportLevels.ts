@@ -1,4 +1,4 @@
-import type { Projection } from '../src/projector/types.ts';
+import type { Projection } from '../src/projector/index.ts';
 
 /** Reference data: the three support levels and what they mean. */
 export const supportLevelsProjection: Projection = {

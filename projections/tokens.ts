@@ -1,4 +1,4 @@
-import { liveTable, type Projection } from '../src/projector/types.ts';
+import { liveTable, type Projection } from '../src/projector/index.ts';
 
 /** API tokens by hash (the token itself is never stored), with their role and revocation. */
 export const tokensProjection: Projection = {

@@ -1,5 +1,5 @@
-import { liveTable, type Projection } from '../src/projector/types.ts';
-import { writeRows } from '../src/projector/rows.ts';
+import { liveTable, type Projection } from '../src/projector/index.ts';
+import { writeRows } from '../src/projector/index.ts';
 
 /**
  * People known to the help desk: requesters appear with their first ticket; users created by an

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
+import { requestLog } from './requestLog.ts';
+import { corsPolicy, securityHeaders } from './securityHeaders.ts';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import type { EventStore } from '../eventstore/index.ts';
@@ -9,10 +9,15 @@ import { eventRoutes } from './events.ts';
 import { problemHandler, sendProblem } from './problem.ts';
 import { ticketRoutes } from './tickets.ts';
 import { authenticate, requireAccess } from './auth.ts';
+import { requireHost } from './clientError.ts';
 import { commandRoutes } from './commands.ts';
 import { queueRoutes } from './queues.ts';
+import { timelineRoutes } from './timeline.ts';
 import { userRoutes } from './users.ts';
-import { canReadEventLog, type UserDirectory } from '../auth/index.ts';
+import { apiDocsRoutes } from './apiDocs.ts';
+import { rateLimits, type RateLimitSettings } from './rateLimit.ts';
+import { canReadAuditLog, canReadEventLog, type UserDirectory } from '../auth/index.ts';
+import { auditRoutes } from './audit.ts';
 
 export interface HttpAppDeps {
   db: Database;
@@ -28,25 +33,22 @@ export interface HttpAppDeps {
   /** Users, roles and tokens (src/auth); `catchUp` brings read models up to date after a change. */
   users: UserDirectory;
   catchUp: () => Promise<void>;
+  rateLimits: RateLimitSettings;
+  /** Express's `trust proxy` (config TRUST_PROXY): which forwarded addresses name the client. */
+  trustProxy: boolean | number | string;
+  /** Origins allowed to call the API from a browser (CORS); none by default. */
+  corsOrigins: readonly string[];
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id =
-          typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-    }),
-  );
+  app.set('trust proxy', deps.trustProxy);
+  app.use(requireHost);
+  app.use(requestLog(deps.logger));
+  app.use(securityHeaders());
+  app.use(corsPolicy(deps.corsOrigins));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -68,19 +70,27 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.type(contentType).send(body);
   });
 
+  // The API's description and its reference page: public, whoever calls (docs/api.md).
+  app.use('/api', apiDocsRoutes());
+
   const api = express.Router();
   api.use(express.json({ limit: deps.bodyLimit, strict: true }));
   // Who is calling (docs/auth.md); each route then applies its rule from src/auth/policy.ts.
   api.use(authenticate({ db: deps.db, catchUp: deps.catchUp }));
+  api.use(rateLimits(deps.rateLimits, deps.logger));
   api.use(
     ticketRoutes({ workflow: deps.workflow, db: deps.db, maxWaitSeconds: deps.maxWaitSeconds }),
   );
+  api.use(timelineRoutes({ workflow: deps.workflow, users: deps.users }));
   api.use(commandRoutes({ workflow: deps.workflow, users: deps.users }));
   api.use(queueRoutes({ db: deps.db }));
   api.use(userRoutes({ db: deps.db, users: deps.users, catchUp: deps.catchUp }));
   // The global log and its live stream: integrators and auditors only.
   api.use('/events', requireAccess(canReadEventLog, 'the event log'));
   api.use(eventRoutes(deps.store));
+  // The audit log's checkpoints and proofs: auditors only.
+  api.use('/audit', requireAccess(canReadAuditLog, 'the audit log'));
+  api.use(auditRoutes({ db: deps.db }));
   app.use('/api', api);
 
   app.use((req, res) => {

@@ -1,13 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { canCommand, type UserDirectory } from '../auth/index.ts';
+import type { UserDirectory } from '../auth/index.ts';
+import { seesInternalNotes } from '../../machines/index.ts';
 import { toTicketView, type Workflow } from '../workflow/index.ts';
 import { enforce, principalOf } from './auth.ts';
 import { HttpProblem } from './problem.ts';
-import { ticketIdParam } from './schemas.ts';
+import { text, ticketIdParam } from './schemas.ts';
 import { parse } from './validate.ts';
+import { commandResultSchema, type Sent } from './responses.ts';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 const level = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 
 /** Every command, validated at the edge; unknown fields are refused. */
@@ -21,6 +22,7 @@ export const commandBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hold'), message: text(20_000) }).strict(),
   z.object({ type: z.literal('resolve'), resolution: text(20_000) }).strict(),
   z.object({ type: z.literal('reopen'), reason: text(2000) }).strict(),
+  // Whether a re-level down to 1 carries its answer is the ticket's rule (machines/decide.ts).
   z
     .object({
       type: z.literal('relevel'),
@@ -28,11 +30,9 @@ export const commandBody = z.discriminatedUnion('type', [
       reason: text(2000),
       answer: text(20_000).optional(),
     })
-    .strict()
-    .refine((c) => c.level !== 1 || c.answer !== undefined, {
-      message: 'moving a ticket down to level 1 needs an answer for the requester',
-      path: ['answer'],
-    }),
+    .strict(),
+  z.object({ type: z.literal('send_suggestion'), body: text(20_000).optional() }).strict(),
+  z.object({ type: z.literal('discard_suggestion'), reason: text(2000).optional() }).strict(),
   z.object({ type: z.literal('accept_answer') }).strict(),
   z.object({ type: z.literal('reject_answer'), comment: text(2000).optional() }).strict(),
   z
@@ -60,8 +60,9 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 
 /**
  * POST /api/tickets/:id/commands. Agents must send `If-Match` with the version they saw
- * (428 without, 412 when stale); requesters may omit it. The machine refuses what its state
- * does not allow (409 with the state and the commands allowed).
+ * (428 without, 412 when stale); requesters may omit it. The ticket module decides: who may
+ * (401/403/404), the command's own rules (422), and what the state allows (409 with the state
+ * and the commands allowed).
  */
 export function commandRoutes(deps: { workflow: Workflow; users: UserDirectory }): Router {
   const router = Router();
@@ -78,38 +79,19 @@ export function commandRoutes(deps: { workflow: Workflow; users: UserDirectory }
         detail: 'agent commands need If-Match with the ticket version you saw (its ETag)',
       });
     }
-    const role = principal.role === 'agent' ? 'agent' : 'requester';
-    // An assignment names an agent who exists and serves the ticket's level (checked below).
-    const assignee =
-      command.type === 'assign' ? (await deps.users.load(command.agent)).user : undefined;
+    // An assignment names an agent; the ticket's rules check they serve its level.
+    const assigneeLevels =
+      command.type === 'assign'
+        ? ((await deps.users.load(command.agent)).user?.roles.agent?.levels ?? [])
+        : undefined;
     const { event, state } = await deps.workflow.execute(id, command, {
-      actor: { id: principal.email, role },
+      actor: principal,
       expectedVersion,
       requestId: String(req.id),
-      authorize: (current) => {
-        const c = current.snapshot.context;
-        enforce(
-          canCommand(principal, command.type, {
-            requesterEmail: c.requester.email,
-            level: c.level,
-          }),
-          `the ${command.type} command on this ticket`,
-          id,
-        );
-        if (command.type === 'assign') {
-          const levels = assignee?.roles.agent?.levels ?? [];
-          if (c.level === null || !levels.includes(c.level)) {
-            throw new HttpProblem({
-              title: 'Invalid assignee',
-              status: 422,
-              detail: `${command.agent} is not an agent of level ${c.level ?? '?'}`,
-            });
-          }
-        }
-      },
+      assigneeLevels,
     });
     res.set('ETag', `"${state.version}"`).json({
-      ticket: toTicketView(state),
+      ticket: toTicketView(state, { internal: seesInternalNotes(principal) }),
       event: {
         id: event.id,
         type: event.type,
@@ -118,7 +100,7 @@ export function commandRoutes(deps: { workflow: Workflow; users: UserDirectory }
         data: event.data,
         metadata: event.metadata,
       },
-    });
+    } satisfies Sent<typeof commandResultSchema>);
   });
   return router;
 }

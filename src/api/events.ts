@@ -7,8 +7,9 @@ import { HttpProblem } from './problem.ts';
 import { eventsQuery } from './schemas.ts';
 import { eventToJson } from './tickets.ts';
 import { parse } from './validate.ts';
+import { eventPageSchema, type Sent } from './responses.ts';
 
-const streamQuery = z
+export const streamQuery = z
   .object({
     after: z.coerce.number().int().min(0).optional(),
     types: eventsQuery.shape.types,
@@ -61,7 +62,9 @@ export function eventRoutes(store: EventStore): Router {
       limit: q.limit,
       ...(types ? { types } : {}),
     });
-    res.json({ events: events.map(eventToJson), lastPosition });
+    res.json({ events: events.map(eventToJson), lastPosition } satisfies Sent<
+      typeof eventPageSchema
+    >);
   });
 
   /**
@@ -87,14 +90,17 @@ export function eventRoutes(store: EventStore): Router {
     }
     await requirePosition(store, from);
 
-    const closed = new AbortController();
-    res.on('close', () => closed.abort());
-    res.writeHead(200, {
+    const headers = {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
-    });
+    };
+    // HEAD has no body: Node would hold the headers back until the end, which never comes.
+    if (req.method === 'HEAD') return void res.writeHead(200, headers).end();
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+    res.writeHead(200, headers);
     res.write(`retry: 2000\n: resuming after ${from}\n\n`);
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), q.heartbeat * 1000);
     const subscription = store.subscribe({

@@ -1,13 +1,16 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { ConcurrencyError } from '../eventstore/index.ts';
 import { IllegalTransitionError } from '../../machines/index.ts';
 import {
+  CommandRefusedError,
   IdempotencyConflictError,
   StaleVersionError,
   TicketNotFoundError,
 } from '../workflow/index.ts';
 import { UserError } from '../auth/index.ts';
+import { isDatabaseUnavailable } from '../db/index.ts';
 
 /** An RFC 9457 problem detail. Extra members carry what a client needs to recover. */
 export interface Problem {
@@ -33,11 +36,14 @@ export function sendProblem(res: Response, problem: Problem): void {
     .status(problem.status)
     .type('application/problem+json')
     .json({
-      type: `${problemTypeBase}${slug(problem.title)}`,
+      type: problemType(problem.title),
       ...problem,
       instance: res.req.originalUrl,
     });
 }
+
+/** The `type` URI of a problem, from its title. */
+export const problemType = (title: string): string => `${problemTypeBase}${slug(title)}`;
 
 const slug = (title: string) =>
   title
@@ -56,7 +62,9 @@ export function validationProblem(error: z.ZodError, where: string): HttpProblem
 
 /** Maps every error type to its HTTP answer, in one place. Unknown errors are 500 and logged. */
 export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  const body = bodyParserProblem(error);
+  // Already answered (the request timed out, or a stream failed midway): nothing more to say.
+  if (res.headersSent) return void (res.writableEnded || res.end());
+  const body = bodyParserProblem(error) ?? clientHttpErrorProblem(error);
   if (body) return sendProblem(res, body);
   if (error instanceof HttpProblem) return sendProblem(res, error.problem);
   if (error instanceof z.ZodError)
@@ -68,10 +76,11 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
     return sendProblem(res, {
       title: 'Idempotency key reused',
       status: 422,
-      detail: 'this Idempotency-Key was already used for a ticket with a different text',
-      ticketId: error.ticketId,
+      // Nothing about the other ticket: whoever sends this may not be the one who filed it.
+      detail: 'this Idempotency-Key was already used for a different request; use a new key',
     });
   }
+  if (error instanceof CommandRefusedError) return sendProblem(res, refusalProblem(error));
   if (error instanceof StaleVersionError) {
     return sendProblem(res.set('ETag', `"${error.current}"`), {
       title: 'Stale version',
@@ -106,6 +115,15 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
       allowed: error.allowed,
     });
   }
+  if (isDatabaseUnavailable(error)) {
+    req.log?.warn({ err: error }, 'database unavailable');
+    return sendProblem(res.set('Retry-After', '5'), {
+      title: 'Service unavailable',
+      status: 503,
+      detail:
+        'the database is unavailable; retry later (a write may or may not have been stored: retry it with the same Idempotency-Key)',
+    });
+  }
   req.log?.error({ err: error }, 'unhandled error');
   return sendProblem(res, {
     title: 'Internal error',
@@ -113,6 +131,66 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
     detail: 'the server failed; nothing was changed by this request unless it says otherwise',
   });
 };
+
+/** The HTTP answer to each kind of refusal of the ticket's rules. */
+function refusalProblem({ ticketId, refusal }: CommandRefusedError): Problem {
+  switch (refusal.kind) {
+    case 'unauthenticated':
+      return {
+        title: 'Unauthorized',
+        status: 401,
+        detail: `the ${refusal.command} command on this ticket needs Authorization: Bearer <token>`,
+      };
+    case 'forbidden':
+      return {
+        title: 'Forbidden',
+        status: 403,
+        detail: `your role may not use the ${refusal.command} command on this ticket`,
+      };
+    case 'not_found':
+      // Exactly the answer for a ticket that does not exist: nothing leaks.
+      return { title: 'Ticket not found', status: 404, detail: `ticket ${ticketId} not found` };
+    case 'invalid':
+      return {
+        title: refusal.title,
+        status: 422,
+        detail: refusal.detail,
+        ...(refusal.field ? { errors: [{ path: refusal.field, message: refusal.detail }] } : {}),
+      };
+    case 'not_allowed':
+      return {
+        title: 'Command not allowed',
+        status: 409,
+        detail: `${refusal.command} is not allowed in state ${refusal.status}`,
+        state: refusal.status,
+        allowed: refusal.allowed,
+      };
+  }
+}
+
+/**
+ * Any other error that carries a 4xx `status` or `statusCode` (http-errors, as express, its router
+ * and body-parser throw them: a path with a broken percent-encoding, a body that does not inflate):
+ * the client's fault, answered with that status. Its message is shown only when it says it may be.
+ */
+function clientHttpErrorProblem(error: unknown): Problem | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { status, statusCode, expose, message } = error as Record<string, unknown>;
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 400 || code > 499) return null;
+  if (error instanceof URIError) {
+    return {
+      title: 'Malformed URL',
+      status: 400,
+      detail: 'the path has a broken percent-encoding',
+    };
+  }
+  return {
+    title: STATUS_CODES[code] ?? 'Client error',
+    status: code,
+    ...(expose === true && typeof message === 'string' ? { detail: message } : {}),
+  };
+}
 
 /** Errors thrown by express.json(): malformed JSON, oversize body, wrong charset. */
 function bodyParserProblem(error: unknown): Problem | null {

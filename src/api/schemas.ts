@@ -1,6 +1,32 @@
 import { z } from 'zod';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Half of a surrogate pair without its other half. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Text a user typed, in any field that is stored: PostgreSQL's text and jsonb refuse NUL, and a lone
+ * surrogate is not Unicode (it has no UTF-8 form). Refused here, once, with a 422 that says why.
+ */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !value.includes('\u0000') && !loneSurrogate.test(value), {
+      message: 'contains a NUL character or a lone surrogate, which cannot be stored',
+    });
+
+/**
+ * An ISO 8601 timestamp with an offset that PostgreSQL's timestamptz also accepts: zod alone lets
+ * through year 0000 and offsets beyond ±15:59, which the database refuses.
+ */
+export const timestamp = z.iso
+  .datetime({ offset: true })
+  .refine((value) => !value.startsWith('0000'), { message: 'year 0000 does not exist' })
+  .refine((value) => !/[+-](1[6-9]|[2-9]\d):?\d\d$/.test(value), {
+    message: 'the offset is beyond ±15:59',
+  });
 
 export const createTicketBody = z
   .object({
@@ -30,7 +56,7 @@ export const listTicketsQuery = z
 export const stateQuery = z
   .object({
     version: z.coerce.number().int().min(1).optional(),
-    at: z.iso.datetime({ offset: true }).optional(),
+    at: timestamp.optional(),
   })
   .strict()
   .refine((q) => !(q.version && q.at), { message: 'give version or at, not both' });

@@ -1,17 +1,25 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Database } from '../db/index.ts';
 import type { StoredEvent } from '../events/index.ts';
 import { toTicketView, type Workflow } from '../workflow/index.ts';
-import type { TicketState } from '../../machines/index.ts';
 import {
-  canListTickets,
+  citationSchema,
   canReadTicket,
-  canSubmitTicket,
+  internalEventTypes,
   seesInternalNotes,
-  type Principal,
-} from '../auth/index.ts';
-import { publicResponseKinds } from '../../projections/index.ts';
+  type SupportLevel,
+  type TicketState,
+} from '../../machines/index.ts';
+import { canListTickets, canSubmitTicket, type Principal } from '../auth/index.ts';
+import {
+  listTickets,
+  publicResponseKinds,
+  responsesOf,
+  type ResponseKind,
+} from '../../projections/index.ts';
 import { enforce, principalOf } from './auth.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { HttpProblem } from './problem.ts';
 import {
   createTicketBody,
@@ -21,6 +29,14 @@ import {
   ticketIdParam,
 } from './schemas.ts';
 import { parse } from './validate.ts';
+import {
+  responseListSchema,
+  ticketEventsSchema,
+  ticketListSchema,
+  ticketStateSchema,
+  ticketViewSchema,
+  type Sent,
+} from './responses.ts';
 
 export interface TicketRoutesDeps {
   workflow: Workflow;
@@ -42,31 +58,9 @@ export function eventToJson(event: StoredEvent) {
   };
 }
 
-const encodeCursor = (createdAt: string, id: string) =>
-  Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the problem below
-  }
-  throw new HttpProblem({
-    title: 'Invalid cursor',
-    status: 400,
-    detail: 'the cursor is not one this API returned',
-  });
-}
+/** The citations a response row stores (jsonb, written from a validated event): a list, or none. */
+const citationList = z.array(citationSchema);
+const citationsOf = (stored: unknown) => citationList.safeParse(stored).data ?? [];
 
 export function ticketRoutes(deps: TicketRoutesDeps): Router {
   const { workflow, db } = deps;
@@ -123,7 +117,13 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
     const wait = parsePreferWait(req.get('prefer'), deps.maxWaitSeconds);
     const submitted = await workflow.submit({
       ...body,
-      requester: { ...body.requester, email: body.requester.email.toLowerCase() },
+      // Anonymous: the email is not proved, whoever it belongs to (docs/auth.md). The answer is the
+      // same for a registered user's email as for any other, so it reveals no account.
+      requester: {
+        ...body.requester,
+        email: body.requester.email.toLowerCase(),
+        verified: principal.kind === 'user',
+      },
       idempotencyKey,
       actor: { id: body.requester.email.toLowerCase(), role: 'requester' },
       requestId: String(req.id),
@@ -144,50 +144,32 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
     }
     const state = settled ?? (await workflow.get(submitted.ticketId)).state;
     if (submitted.replayed) res.set('Idempotent-Replayed', 'true');
-    res.status(201).location(`/api/tickets/${submitted.ticketId}`).json(toTicketView(state));
+    res
+      .status(201)
+      .location(`/api/tickets/${submitted.ticketId}`)
+      .json(toTicketView(state) satisfies Sent<typeof ticketViewSchema>);
   });
 
   router.get('/tickets', async (req, res) => {
     const principal = principalOf(res);
     enforce(canListTickets(principal), 'GET /api/tickets');
     const q = parse(listTicketsQuery, req.query, 'query');
-    // Requesters list only their own tickets, whatever they ask for.
-    if (principal.kind === 'user' && principal.role === 'requester') q.requester = principal.email;
-    const params: unknown[] = [];
-    const where: string[] = [];
-    if (q.status) {
-      params.push(q.status.split(','));
-      where.push(`status = ANY($${params.length}::text[])`);
-    }
-    if (q.level) {
-      params.push(q.level);
-      where.push(`level = $${params.length}`);
-    }
-    if (q.requester) {
-      params.push(q.requester.toLowerCase());
-      where.push(`requester_email = $${params.length}`);
-    }
-    if (q.cursor) {
-      const [createdAt, id] = decodeCursor(q.cursor);
-      params.push(createdAt, id);
-      where.push(
-        `(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
-    params.push(q.limit + 1);
-    const { rows } = await db.query<
-      Record<string, unknown> & { id: string; created_at_iso: string }
-    >(
-      `SELECT id, version, status, level, category, confidence, subject, requester_email, escalation_reason,
-              created_at, updated_at, to_json(created_at) #>> '{}' AS created_at_iso
-       FROM tf_tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    // Requesters list only their own tickets, whatever they ask for, and only those they filed
+    // with their token: anyone may file under their email anonymously (docs/auth.md).
+    const ownOnly = principal.kind === 'user' && principal.role === 'requester';
+    if (ownOnly) q.requester = principal.email;
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const page = await listTickets(db, {
+      statuses: q.status?.split(','),
+      level: q.level as SupportLevel | undefined,
+      requesterEmail: q.requester?.toLowerCase(),
+      verifiedOnly: ownOnly,
+      after,
+      limit: q.limit,
+    });
+    const last = page.items.at(-1);
     res.json({
-      items: page.map(({ created_at_iso: _iso, ...row }) => ({
+      items: page.items.map((row) => ({
         id: row.id,
         status: row.status,
         version: row.version,
@@ -195,19 +177,22 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
         category: row.category,
         confidence: row.confidence,
         subject: row.subject,
-        requester: { email: row.requester_email },
+        requester: { email: row.requester_email, verified: row.requester_verified },
         escalationReason: row.escalation_reason,
         createdAt: row.created_at,
         updatedAt: row.updated_at,
       })),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at_iso, last.id) : null,
-    });
+      nextCursor:
+        page.more && last ? encodeCursor({ createdAt: last.created_at_key, id: last.id }) : null,
+    } satisfies Sent<typeof ticketListSchema>);
   });
 
   router.get('/tickets/:id', async (req, res) => {
     const { id } = parse(ticketIdParam, req.params, 'path');
-    const { state } = await readable(principalOf(res), id);
-    res.set('ETag', `"${state.version}"`).json(toTicketView(state));
+    const principal = principalOf(res);
+    const { state } = await readable(principal, id);
+    const internal = seesInternalNotes(principal);
+    res.set('ETag', `"${state.version}"`).json(toTicketView(state, { internal }));
   });
 
   router.get('/tickets/:id/events', async (req, res) => {
@@ -216,46 +201,38 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
     const { events } = await readable(principal, id);
     const visible = seesInternalNotes(principal)
       ? events
-      : events.filter((e) => e.type !== 'InternalNoteAdded');
-    res.json({ ticketId: id, events: visible.map(eventToJson) });
+      : events.filter((e) => !internalEventTypes.has(e.type));
+    res.json({ ticketId: id, events: visible.map(eventToJson) } satisfies Sent<
+      typeof ticketEventsSchema
+    >);
   });
 
   router.get('/tickets/:id/responses', async (req, res) => {
     const { id } = parse(ticketIdParam, req.params, 'path');
     const principal = principalOf(res);
     await readable(principal, id);
-    const kinds = seesInternalNotes(principal)
+    const kinds: readonly ResponseKind[] = seesInternalNotes(principal)
       ? [...publicResponseKinds, 'internal_note']
       : publicResponseKinds;
-    const { rows } = await db.query<{
-      event_id: string;
-      kind: string;
-      body: string;
-      citations: unknown;
-      author: string;
-      created_at: string;
-    }>(
-      `SELECT event_id, kind, body, citations, author, to_json(created_at) #>> '{}' AS created_at
-       FROM tf_responses WHERE ticket_id = $1 AND kind = ANY($2::text[]) ORDER BY created_at, event_id`,
-      [id, kinds],
-    );
+    const rows = await responsesOf(db, id, kinds);
     res.json({
       ticketId: id,
       items: rows.map((r) => ({
         id: r.event_id,
         kind: r.kind,
         body: r.body,
-        citations: r.citations,
+        citations: citationsOf(r.citations),
         author: r.author,
         createdAt: new Date(r.created_at).toISOString(),
       })),
-    });
+    } satisfies Sent<typeof responseListSchema>);
   });
 
   router.get('/tickets/:id/state', async (req, res) => {
     const { id } = parse(ticketIdParam, req.params, 'path');
     const q = parse(stateQuery, req.query, 'query');
-    const { events, state } = await readable(principalOf(res), id, {
+    const principal = principalOf(res);
+    const { events, state } = await readable(principal, id, {
       ...(q.version ? { version: q.version } : {}),
       ...(q.at ? { time: new Date(q.at) } : {}),
     });
@@ -268,9 +245,9 @@ export function ticketRoutes(deps: TicketRoutesDeps): Router {
       });
     }
     res.json({
-      ...toTicketView(state),
+      ...toTicketView(state, { internal: seesInternalNotes(principal) }),
       replayedFrom: { events: events.length, lastEventId: events.at(-1)?.id ?? null },
-    });
+    } satisfies Sent<typeof ticketStateSchema>);
   });
 
   return router;

@@ -4,29 +4,31 @@ import type { Database } from '../db/index.ts';
 import { canManageUsers, UserError, type UserDirectory } from '../auth/index.ts';
 import { userRoleSchema } from '../events/index.ts';
 import { enforce, principalOf } from './auth.ts';
+import { text } from './schemas.ts';
 import { parse } from './validate.ts';
+import { issuedTokenSchema, tokenListSchema, userSchema, type Sent } from './responses.ts';
 
 const levels = z
   .array(z.union([z.literal(1), z.literal(2), z.literal(3)]))
   .min(1)
   .max(3);
-const grantBody = z
+export const grantBody = z
   .object({ role: userRoleSchema, levels: levels.optional(), lead: z.boolean().optional() })
   .strict();
-const createUserBody = z
+export const createUserBody = z
   .object({
     email: z.email().max(254),
-    name: z.string().trim().min(1).max(200).optional(),
+    name: text(200).optional(),
     role: userRoleSchema,
     levels: levels.optional(),
     lead: z.boolean().optional(),
   })
   .strict();
-const tokenBody = z
-  .object({ role: userRoleSchema.optional(), label: z.string().trim().min(1).max(200).optional() })
+export const tokenBody = z
+  .object({ role: userRoleSchema.optional(), label: text(200).optional() })
   .strict();
-const userParam = z.object({ id: z.uuid() });
-const tokenParam = z.object({ id: z.uuid(), tokenId: z.uuid() });
+export const userParam = z.object({ id: z.uuid() });
+export const tokenParam = z.object({ id: z.uuid(), tokenId: z.uuid() });
 
 /** Admins manage users, roles and tokens; auditors may read them. Tokens are shown once. */
 export function userRoutes(deps: {
@@ -88,7 +90,7 @@ export function userRoutes(deps: {
         label: t.label,
         revoked: t.revoked,
       })),
-    });
+    } satisfies Sent<typeof tokenListSchema>);
   });
 
   router.post('/users/:id/tokens', async (req, res) => {
@@ -97,13 +99,16 @@ export function userRoutes(deps: {
     const body = parse(tokenBody, req.body ?? {}, 'body');
     const issued = await deps.users.issueToken((await userOr404(id)).email, body, actorOf(res));
     await deps.catchUp();
-    res.status(201).set('Cache-Control', 'no-store').json({
-      id: issued.tokenId,
-      role: issued.role,
-      userId: issued.userId,
-      token: issued.token,
-      note: 'shown once: store it now',
-    });
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json({
+        id: issued.tokenId,
+        role: issued.role,
+        userId: issued.userId,
+        token: issued.token,
+        note: 'shown once: store it now',
+      } satisfies Sent<typeof issuedTokenSchema>);
   });
 
   router.delete('/users/:id/tokens/:tokenId', async (req, res) => {
@@ -117,13 +122,15 @@ export function userRoutes(deps: {
   return router;
 }
 
-function userJson(user: Awaited<ReturnType<UserDirectory['get']>> & object) {
+function userJson(
+  user: Awaited<ReturnType<UserDirectory['get']>> & object,
+): Sent<typeof userSchema> {
   return {
     id: user.userId,
     email: user.email,
     name: user.name,
     roles: Object.entries(user.roles).map(([role, grant]) => ({
-      role,
+      role: userRoleSchema.parse(role),
       ...(role === 'agent' ? grant : {}),
     })),
     version: user.version,

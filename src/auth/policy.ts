@@ -1,35 +1,12 @@
-import type { CommandType } from '../workflow/commands.ts';
-import { commandRoles } from '../workflow/commands.ts';
+import type { Access } from '../../machines/index.ts';
 import type { Principal } from './principal.ts';
 
 /**
- * Who may do what, in one place (docs/auth.md has the matrix). Outcomes: `ok`; `unauthenticated`
- * (401: a token is needed); `forbidden` (403: the role may not); `not_found` (404: another
- * requester's ticket, answered exactly like a ticket that does not exist, so nothing leaks).
+ * Who may use what beyond one ticket (docs/auth.md has the matrix); what may be done to a ticket
+ * is the ticket module's (machines/access.ts). Outcomes as there: `ok`, `unauthenticated` (401),
+ * `forbidden` (403), `not_found` (404).
  */
-export type Access = 'ok' | 'unauthenticated' | 'forbidden' | 'not_found';
-
-export interface TicketFacts {
-  requesterEmail: string;
-  level: number | null;
-}
-
-/**
- * Reading one ticket by id. Anonymous callers may: the id is an unguessable UUID returned only to
- * the submitter (a capability URL), which keeps the no-login web form working.
- */
-export function canReadTicket(p: Principal, ticket: TicketFacts): Access {
-  if (p.kind === 'anonymous') return 'ok';
-  switch (p.role) {
-    case 'requester':
-      return ticket.requesterEmail.toLowerCase() === p.email ? 'ok' : 'not_found';
-    case 'agent':
-    case 'auditor':
-      return 'ok';
-    default:
-      return 'forbidden';
-  }
-}
+export type { Access };
 
 /** Listing tickets: requesters see only their own (the route filters), agents and auditors all. */
 export function canListTickets(p: Principal): Access {
@@ -41,26 +18,6 @@ export function canListTickets(p: Principal): Access {
 export function canSubmitTicket(p: Principal): Access {
   if (p.kind === 'anonymous') return 'ok';
   return p.role === 'requester' ? 'ok' : 'forbidden';
-}
-
-/** Internal notes are for agents and auditors; requesters (and anonymous readers) never see them. */
-export function seesInternalNotes(p: Principal): boolean {
-  return p.kind === 'user' && (p.role === 'agent' || p.role === 'auditor');
-}
-
-export function canCommand(p: Principal, command: CommandType, ticket: TicketFacts): Access {
-  if (p.kind === 'anonymous') return 'unauthenticated';
-  if (p.role === 'requester') {
-    if (ticket.requesterEmail.toLowerCase() !== p.email) return 'not_found';
-    return commandRoles[command].includes('requester') ? 'ok' : 'forbidden';
-  }
-  if (p.role === 'agent') {
-    if (!commandRoles[command].includes('agent')) return 'forbidden';
-    if (ticket.level === null || !p.levels.includes(ticket.level as 1 | 2 | 3)) return 'forbidden';
-    if (command === 'assign' && !p.lead) return 'forbidden';
-    return 'ok';
-  }
-  return 'forbidden';
 }
 
 /** A level's queue: agents of that level and auditors. */
@@ -82,4 +39,10 @@ export function canManageUsers(p: Principal, write: boolean): Access {
   if (p.kind === 'anonymous') return 'unauthenticated';
   if (p.role === 'admin') return 'ok';
   return !write && p.role === 'auditor' ? 'ok' : 'forbidden';
+}
+
+/** The audit log: checkpoints and proof bundles (docs/audit.md): auditors. */
+export function canReadAuditLog(p: Principal): Access {
+  if (p.kind === 'anonymous') return 'unauthenticated';
+  return p.role === 'auditor' ? 'ok' : 'forbidden';
 }

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../db/index.ts';
 import type { UserRole } from '../events/index.ts';
-import type { SupportLevel } from '../llm/types.ts';
+import type { SupportLevel } from '../llm/index.ts';
 import { hashToken } from './tokens.ts';
 
 /** Who is calling: nobody in particular (no Authorization header), or a user through one token. */

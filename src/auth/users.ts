@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  type AnyNewEvent,
-  type EventMetadata,
-  type StoredEvent,
-  type UserRole,
+import type {
+  DomainEvent,
+  EventData,
+  EventMetadata,
+  UserRole,
+  VersionedEvent,
 } from '../events/index.ts';
-import { ConcurrencyError, type EventStore } from '../eventstore/index.ts';
-import type { SupportLevel } from '../llm/types.ts';
-import { uuidFromName } from '../workflow/ids.ts';
+import { handleCommand, type Decider, type EventStore } from '../eventstore/index.ts';
+import type { SupportLevel } from '../../machines/index.ts';
+import { uuidFromName } from '../workflow/index.ts';
 import { generateToken } from './tokens.ts';
 
 /**
@@ -43,52 +43,55 @@ export class UserError extends Error {
   }
 }
 
-/** Rebuilds a user from their stream (pure). */
-export function foldUser(events: readonly StoredEvent[]): UserState | null {
-  let user: UserState | null = null;
-  for (const event of events) {
-    switch (event.type) {
-      case 'UserCreated':
-        user = {
-          userId: event.data.userId,
-          email: event.data.email,
-          name: event.data.name ?? null,
-          roles: {},
-          tokens: new Map(),
-          version: event.version,
-        };
-        break;
-      case 'RoleGranted':
-        if (!user) break;
-        user.roles[event.data.role] = {
-          levels: event.data.levels ?? [],
-          lead: event.data.lead ?? false,
-        };
-        break;
-      case 'TokenIssued':
-        user?.tokens.set(event.data.tokenId, {
+/** One event of a user's stream folded into the user (pure; never throws on history). */
+export function evolveUser(user: UserState | null, event: VersionedEvent): UserState | null {
+  switch (event.type) {
+    case 'UserCreated':
+      return {
+        userId: event.data.userId,
+        email: event.data.email,
+        name: event.data.name ?? null,
+        roles: {},
+        tokens: new Map(),
+        version: event.version,
+      };
+    case 'RoleGranted':
+      if (!user) return null;
+      return {
+        ...user,
+        roles: {
+          ...user.roles,
+          [event.data.role]: { levels: event.data.levels ?? [], lead: event.data.lead ?? false },
+        },
+        version: event.version,
+      };
+    case 'TokenIssued':
+    case 'TokenRevoked': {
+      if (!user) return null;
+      const tokens = new Map(user.tokens);
+      const { tokenId } = event.data;
+      if (event.type === 'TokenIssued') {
+        tokens.set(tokenId, {
           role: event.data.role,
           revoked: false,
           label: event.data.label ?? null,
         });
-        break;
-      case 'TokenRevoked': {
-        const token = user?.tokens.get(event.data.tokenId);
-        if (token) token.revoked = true;
-        break;
+      } else {
+        const token = tokens.get(tokenId);
+        if (token) tokens.set(tokenId, { ...token, revoked: true });
       }
-      default:
-        break;
+      return { ...user, tokens, version: event.version };
     }
-    if (user) user.version = event.version;
+    default:
+      return user ? { ...user, version: event.version } : null;
   }
-  return user;
 }
 
-const metadataOf = (actor: EventMetadata['actor']): EventMetadata => ({
-  actor,
-  correlationId: randomUUID(),
-});
+/** Rebuilds a user from their stream (pure). */
+export const foldUser = (events: readonly VersionedEvent[]): UserState | null =>
+  events.reduce(evolveUser, null);
+
+const userDecider: Decider<UserState | null> = { initial: () => null, evolve: evolveUser };
 
 /** Creating users, granting roles, issuing and revoking tokens: each an event in the user's stream. */
 export function createUserDirectory(store: EventStore, now: () => Date = () => new Date()) {
@@ -98,8 +101,24 @@ export function createUserDirectory(store: EventStore, now: () => Date = () => n
     return { userId, user: foldUser(events) };
   }
 
-  const event = (type: AnyNewEvent['type'], data: unknown, actor: EventMetadata['actor']) =>
-    createEvent(type, data as never, metadataOf(actor), { timestamp: now() }) as AnyNewEvent;
+  /** Every change to a user goes through the one command handler; a conflict is decided again. */
+  async function write(
+    userId: string,
+    actor: EventMetadata['actor'],
+    decide: (user: UserState | null) => DomainEvent[],
+  ): Promise<UserState | null> {
+    const { stream } = await handleCommand(store, userStreamId(userId), userDecider, decide, {
+      actor,
+      now,
+      retries: 3,
+    });
+    return stream.state;
+  }
+
+  const existing = (user: UserState | null, email: string): UserState => {
+    if (!user) throw new UserError('not_found', `no user with email ${email}`);
+    return user;
+  };
 
   return {
     load,
@@ -121,18 +140,17 @@ export function createUserDirectory(store: EventStore, now: () => Date = () => n
     ): Promise<UserState> {
       const email = input.email.trim().toLowerCase();
       const userId = userIdFor(email);
-      const events = [
-        event('UserCreated', { userId, email, ...(input.name ? { name: input.name } : {}) }, actor),
-        event('RoleGranted', roleData(userId, input.role, input.levels, input.lead), actor),
-      ];
-      try {
-        await store.appendToStream(userStreamId(userId), events, 'no_stream');
-      } catch (error) {
-        if (error instanceof ConcurrencyError)
-          throw new UserError('exists', `a user with email ${email} exists`);
-        throw error;
-      }
-      return (await load(email)).user!;
+      const created = await write(userId, actor, (user) => {
+        if (user) throw new UserError('exists', `a user with email ${email} exists`);
+        return [
+          {
+            type: 'UserCreated',
+            data: { userId, email, ...(input.name ? { name: input.name } : {}) },
+          },
+          { type: 'RoleGranted', data: roleData(userId, input.role, input.levels, input.lead) },
+        ];
+      });
+      return existing(created, email);
     },
 
     async grant(
@@ -140,14 +158,14 @@ export function createUserDirectory(store: EventStore, now: () => Date = () => n
       input: { role: UserRole; levels?: SupportLevel[]; lead?: boolean },
       actor: EventMetadata['actor'],
     ): Promise<UserState> {
-      const { userId, user } = await load(email);
-      if (!user) throw new UserError('not_found', `no user with email ${email}`);
-      await store.appendToStream(
-        userStreamId(userId),
-        [event('RoleGranted', roleData(userId, input.role, input.levels, input.lead), actor)],
-        user.version,
-      );
-      return (await load(email)).user!;
+      const userId = userIdFor(email);
+      const granted = await write(userId, actor, (user) => {
+        existing(user, email);
+        return [
+          { type: 'RoleGranted', data: roleData(userId, input.role, input.levels, input.lead) },
+        ];
+      });
+      return existing(granted, email);
     },
 
     /** Issues a token for one of the user's roles. The token is returned once and never stored. */
@@ -156,30 +174,23 @@ export function createUserDirectory(store: EventStore, now: () => Date = () => n
       input: { role?: UserRole | undefined; label?: string | undefined },
       actor: EventMetadata['actor'],
     ): Promise<{ token: string; tokenId: string; role: UserRole; userId: string }> {
-      const { userId, user } = await load(email);
-      if (!user) throw new UserError('not_found', `no user with email ${email}`);
-      const granted = Object.keys(user.roles) as UserRole[];
-      const role = input.role ?? granted[0];
-      if (!role || !granted.includes(role)) {
-        throw new UserError(
-          'role_not_granted',
-          `${email} has no ${input.role ?? 'role'}; granted: ${granted.join(', ') || 'none'}`,
-        );
-      }
+      const userId = userIdFor(email);
       const { token, hash } = generateToken();
       const tokenId = randomUUID();
-      await store.appendToStream(
-        userStreamId(userId),
-        [
-          event(
-            'TokenIssued',
-            { userId, tokenId, role, hash, ...(input.label ? { label: input.label } : {}) },
-            actor,
-          ),
-        ],
-        user.version,
-      );
-      return { token, tokenId, role, userId };
+      let role: UserRole | undefined;
+      await write(userId, actor, (user) => {
+        const granted = Object.keys(existing(user, email).roles) as UserRole[];
+        role = input.role ?? granted[0];
+        if (!role || !granted.includes(role)) {
+          throw new UserError(
+            'role_not_granted',
+            `${email} has no ${input.role ?? 'role'}; granted: ${granted.join(', ') || 'none'}`,
+          );
+        }
+        const label = input.label ? { label: input.label } : {};
+        return [{ type: 'TokenIssued', data: { userId, tokenId, role, hash, ...label } }];
+      });
+      return { token, tokenId, role: role!, userId };
     },
 
     async revokeToken(
@@ -187,21 +198,22 @@ export function createUserDirectory(store: EventStore, now: () => Date = () => n
       tokenId: string,
       actor: EventMetadata['actor'],
     ): Promise<void> {
-      const user = foldUser(await store.readStream(userStreamId(userId)));
-      const token = user?.tokens.get(tokenId);
-      if (!user || !token)
-        throw new UserError('token_not_found', `no token ${tokenId} for user ${userId}`);
-      if (token.revoked) return;
-      await store.appendToStream(
-        userStreamId(userId),
-        [event('TokenRevoked', { userId, tokenId }, actor)],
-        user.version,
-      );
+      await write(userId, actor, (user) => {
+        const token = user?.tokens.get(tokenId);
+        if (!token)
+          throw new UserError('token_not_found', `no token ${tokenId} for user ${userId}`);
+        return token.revoked ? [] : [{ type: 'TokenRevoked', data: { userId, tokenId } }];
+      });
     },
   };
 }
 
-function roleData(userId: string, role: UserRole, levels?: SupportLevel[], lead?: boolean) {
+function roleData(
+  userId: string,
+  role: UserRole,
+  levels?: SupportLevel[],
+  lead?: boolean,
+): EventData<'RoleGranted'> {
   if (role !== 'agent') return { userId, role };
   return {
     userId,

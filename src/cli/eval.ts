@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --data FILE.jsonl [--train FILE.jsonl] [--json] [--threshold 0.7]
+ * npm run eval -- --data FILE.jsonl [--train FILE.jsonl] [--json] [--threshold T]
  *                 [--model models/local-model.json] [--kb kb] [--ollama] [--limit N]
  * npm run eval -- --out docs/evaluation.md [--datasets ../shared/datasets]
  * npm run eval -- --cv FILE.jsonl [--folds 4] [--salt outer] [--options '{"structure":false}']
@@ -9,7 +9,8 @@
  * precision and coverage, ROUGE-L/BLEU where the data has reference answers, and the same for a
  * keyword-rule baseline, and Ollama with --ollama or LLM=ollama (OLLAMA_HOST, OLLAMA_MODEL,
  * OLLAMA_MAX_CONCURRENT as for the server; --limit N measures only the first N rows, for slow
- * models). With --json the last line is the JSON summary of PRODUCT.md.
+ * models). The automatic-answer threshold is the model's own (the one its file recommends, as the
+ * server uses it), else 0.7; --threshold overrides it. With --json the last line is the JSON summary of PRODUCT.md.
  * With --out it evaluates itsm-tickets and support-answers (each trained on its train.jsonl) and
  * writes the markdown report and the precision/coverage curve (an .svg beside it).
  * With --cv it cross-validates the training pipeline on FILE (hash folds; training data only),
@@ -20,29 +21,39 @@
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.ts';
+import { FALLBACK_AUTO_ANSWER_THRESHOLD, loadConfig } from '../config/index.ts';
 import { loadKnowledgeBase } from '../kb/index.ts';
 import { createLanguageModel, type LanguageModel } from '../llm/index.ts';
 import {
   createLocalModel,
   loadClassifier,
   readTrainingFile,
+  recommendedThreshold,
   trainFromRows,
   type LocalClassifier,
   type TrainOptions,
 } from '../llm/local/index.ts';
-import { formatFeedback, formatReport, markdownSection, type RunInfo } from '../eval/format.ts';
-import { crossValidate, formatCrossValidation } from '../eval/cv.ts';
-import { replayWithCorrections } from '../eval/feedback.ts';
-import { evaluate, readEvalFile, toJsonSummary, type EvalResult } from '../eval/run.ts';
-import { precisionCoverageSvg } from '../eval/svg.ts';
+import {
+  crossValidate,
+  evaluate,
+  formatCrossValidation,
+  formatFeedback,
+  formatReport,
+  markdownSection,
+  precisionCoverageSvg,
+  readEvalFile,
+  replayWithCorrections,
+  toJsonSummary,
+  type EvalResult,
+  type RunInfo,
+} from '../eval/index.ts';
 
 const { values } = parseArgs({
   options: {
     data: { type: 'string' },
     train: { type: 'string' },
     json: { type: 'boolean', default: false },
-    threshold: { type: 'string', default: '0.7' },
+    threshold: { type: 'string' },
     model: { type: 'string' },
     kb: { type: 'string', default: 'kb' },
     out: { type: 'string' },
@@ -62,7 +73,7 @@ const { values } = parseArgs({
 
 if (values.help || (!values.data && !values.out && !values.cv)) {
   console.log(
-    'usage: npm run eval -- --data FILE.jsonl [--train FILE.jsonl] [--json] [--threshold 0.7] [--model FILE] [--kb DIR] [--ollama] [--limit N]\n' +
+    'usage: npm run eval -- --data FILE.jsonl [--train FILE.jsonl] [--json] [--threshold T] [--model FILE] [--kb DIR] [--ollama] [--limit N]\n' +
       '       npm run eval -- --out docs/evaluation.md [--datasets ../shared/datasets]\n' +
       '       npm run eval -- --cv TRAIN.jsonl [--folds 4] [--salt outer] [--options JSON] [--json]\n' +
       '       npm run eval -- --data FILE.jsonl --train TRAIN.jsonl --feedback 4',
@@ -70,7 +81,9 @@ if (values.help || (!values.data && !values.out && !values.cv)) {
   process.exit(values.help ? 0 : 2);
 }
 
-const threshold = Number(values.threshold);
+// Unset: the model's own threshold where there is a model, else the server's fallback.
+const thresholdFlag = values.threshold === undefined ? undefined : Number(values.threshold);
+const threshold = thresholdFlag ?? FALLBACK_AUTO_ANSWER_THRESHOLD;
 if (!(threshold >= 0 && threshold <= 1)) {
   console.error('--threshold must be in 0..1');
   process.exit(2);
@@ -150,13 +163,23 @@ async function run(
     classifier = loadClassifier(values.model);
   }
   const model = createLocalModel({ classifier, knowledgeBase: kb });
+  const recommended = recommendedThreshold(classifier.file);
+  const inForce = thresholdFlag ?? recommended?.threshold ?? FALLBACK_AUTO_ANSWER_THRESHOLD;
+  console.log(
+    `auto-answer threshold ${inForce}: ` +
+      (thresholdFlag !== undefined
+        ? 'given with --threshold'
+        : recommended
+          ? `the model's own (${recommended.precision} precision on its training data's out-of-fold scores), as the server uses it`
+          : `the model recommends none; the server's fallback`),
+  );
   const rows = readEvalFile(data).slice(0, limit);
   const result = await evaluate(rows, model, kb, {
     compare,
     compareConcurrency: config.OLLAMA_MAX_CONCURRENT,
     timeouts: { classifyMs: config.CLASSIFY_TIMEOUT_MS, draftMs: config.DRAFT_TIMEOUT_MS },
-    threshold,
-    recommendedThreshold: classifier.file.autoAnswer95,
+    threshold: inForce,
+    recommendedThreshold: recommended?.threshold,
     nearest: (row) => classifier.predict(row.subject, row.description).nearest,
   });
   for (const other of [result.model, ...result.compared]) {
@@ -172,7 +195,8 @@ async function run(
       ...info,
       data,
       modelName: model.name,
-      recommendedThreshold: classifier.file.autoAnswer95,
+      recommendedThreshold: recommended?.threshold,
+      recommendedPrecision: recommended?.precision,
     },
   };
 }
@@ -235,6 +259,7 @@ if (values.out) {
   const sections: string[] = [];
   const series = [];
   let targets = '';
+  let itsmThreshold = threshold;
   for (const s of sets) {
     const dir = join(values.datasets, s.name);
     console.error(`evaluating ${dir}`);
@@ -246,7 +271,10 @@ if (values.out) {
     };
     console.log(`\n== ${s.name}\n${formatReport(result, display)}`);
     sections.push(markdownSection(s.title, result, display));
-    if (s.name === 'itsm-tickets') targets = targetTable(result);
+    if (s.name === 'itsm-tickets') {
+      targets = targetTable(result);
+      itsmThreshold = result.threshold;
+    }
     series.push({ label: s.name, points: result.model.curve, color: s.color });
   }
   const svgName = basename(values.out).replace(/\.md$/, '') + '-curve.svg';
@@ -254,7 +282,7 @@ if (values.out) {
     join(dirname(values.out), svgName),
     precisionCoverageSvg(series, {
       title: 'Auto-answer precision and coverage of level-1 tickets (dev sets)',
-      threshold,
+      threshold: itsmThreshold,
       targetPrecision: 0.95,
     }),
   );

@@ -1,11 +1,13 @@
 /**
  * npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...]
- *                  [--extra-weight 1] [--out models/local-model.json]
+ *                  [--extra-weight 1] [--precision 0.95] [--out models/local-model.json]
  *
  * Trains the embedded local model. Rows: `{subject?, body | description, level, category?}`.
  * `--from-events` adds the tickets whose level an agent corrected, read from the product's own
  * event log (the server's configuration: DATABASE_URL or DATA_DIR, EVENTSTORE, ESDB_URL);
- * `--corrections` adds such rows from files. Programmatic callers use
+ * `--corrections` adds such rows from files. The model file records the lowest level-1 confidence at
+ * which automatic answers reached `--precision` (default 0.95) on the out-of-fold scores: the
+ * server's automatic-answer threshold unless AUTO_ANSWER_THRESHOLD is set. Programmatic callers use
  * `trainFromRows(rows, { extraRows })` from `src/llm/local/index.ts`.
  */
 import { parseArgs } from 'node:util';
@@ -13,7 +15,9 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase, openEventStore } from '../server/index.ts';
 import { readCorrections } from '../workflow/index.ts';
 import {
+  DEFAULT_TARGET_PRECISION,
   readTrainingFile,
+  recommendedThreshold,
   saveClassifier,
   trainFromRows,
   type TrainingRow,
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     'from-events': { type: 'boolean', default: false },
     corrections: { type: 'string', multiple: true },
     'extra-weight': { type: 'string' },
+    precision: { type: 'string' },
     out: { type: 'string', default: DEFAULT_OUT },
     folds: { type: 'string' },
     l2: { type: 'string' },
@@ -37,7 +42,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...] [--extra-weight 1] [--out models/local-model.json]',
+    'usage: npm run train -- [--data FILE.jsonl ...] [--from-events] [--corrections FILE.jsonl ...] [--extra-weight 1] [--precision 0.95] [--out models/local-model.json]',
   );
   process.exit(0);
 }
@@ -73,6 +78,13 @@ function load(files: string[]): TrainingRow[] {
   return rows;
 }
 
+const targetPrecision =
+  values.precision === undefined ? DEFAULT_TARGET_PRECISION : Number(values.precision);
+if (!(targetPrecision > 0 && targetPrecision <= 1)) {
+  console.error('--precision must be a share in (0, 1], e.g. 0.95');
+  process.exit(2);
+}
+
 const started = performance.now();
 const rows = load(values.data ?? ['models/seed-tickets.jsonl']);
 const extraRows = load(values.corrections ?? []);
@@ -98,6 +110,7 @@ const classifier = trainFromRows(rows, {
   extraWeight: values['extra-weight'] === undefined ? undefined : Number(values['extra-weight']),
   ...(values.folds ? { folds: Number(values.folds) } : {}),
   ...(values.l2 ? { l2: Number(values.l2) } : {}),
+  targetPrecision,
   log: values.quiet ? undefined : (m) => console.error(`  ${m}`),
 });
 saveClassifier(classifier, values.out);
@@ -115,5 +128,5 @@ console.log(
     `${classifier.vectorizer.dimension} features, ${f.category ? `${f.category.names.length} categories, ` : ''}` +
     stacked +
     at07 +
-    `95 %-precision threshold ${f.autoAnswer95 ?? 'not reached'}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `automatic-answer threshold for ${targetPrecision} precision ${recommendedThreshold(f)?.threshold ?? 'not reached'}, ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );

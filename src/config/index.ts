@@ -1,10 +1,33 @@
 import { z } from 'zod';
 
 const number = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
+const count = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const windowSeconds = (fallback: number) =>
+  z.coerce.number().int().positive().max(86_400).default(fallback);
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless told otherwise: containers set 0.0.0.0 (Dockerfile, compose.yaml). */
+  HOST: z.string().default('127.0.0.1'),
+  /** Browser origins allowed to call the API (CORS), comma-separated; none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const origins = text
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      const bad = origins.filter((o) => !isOrigin(o));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `CORS_ORIGINS: scheme://host[:port] each, comma-separated (not ${bad.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      return origins;
+    }),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_SCHEMA: z
@@ -20,13 +43,33 @@ export const configSchema = z.object({
   OLLAMA_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
   LOCAL_MODEL_PATH: z.string().default('models/local-model.json'),
   KB_DIR: z.string().default('kb'),
-  AUTO_ANSWER_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  /**
+   * Minimum level-1 confidence for an automatic answer. Unset: the model's recommended threshold
+   * (the local model's file records it), else `FALLBACK_AUTO_ANSWER_THRESHOLD`.
+   */
+  AUTO_ANSWER_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
+  /**
+   * Level-1 tickets from this confidence up to the auto-answer threshold escalate with the model's
+   * draft attached as a suggestion for agents (docs/llm.md, "Suggested answers"); 1 turns it off.
+   */
+  SUGGEST_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   CLASSIFY_TIMEOUT_MS: number(30_000),
   DRAFT_TIMEOUT_MS: number(60_000),
   MAX_CONCURRENT_TICKETS: z.coerce.number().int().positive().default(64),
   STUCK_TICKET_AFTER_MS: number(60_000),
   BODY_LIMIT: z.string().default('64kb'),
   MAX_WAIT_SECONDS: z.coerce.number().int().positive().default(30),
+  // Time limits (docs/operations.md): a request, a stop, the database.
+  /** Longest a handler may take before it is answered 503 (plus the `Prefer: wait` it asked for). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Longest a client may take to send its request headers (Node's `headersTimeout`). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** From SIGTERM to exit, whatever hangs; keep it below the orchestrator's grace period. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Opening a PostgreSQL connection (or waiting for a free one in the pool). */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** One statement on PostgreSQL (server `statement_timeout` and client read timeout); 0: none. */
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Agents and SLA clocks (docs/sla.md).
   /** Per level: first-response and resolution targets in minutes, and whether only business hours count. */
@@ -62,9 +105,78 @@ export const configSchema = z.object({
   SLA_LEASE_MS: z.coerce.number().int().positive().default(30_000),
   REOPEN_WINDOW_HOURS: z.coerce.number().nonnegative().default(168),
   AUTO_CLOSE_AFTER_HOURS: z.coerce.number().nonnegative().default(72),
+  // Rate limits (docs/auth.md, "Rate limits"): requests per window; 0 turns a limit off.
+  /** Anonymous tickets per client address: a web form's user files a few, a script hundreds. */
+  RATE_LIMIT_INTAKE_PER_ADDRESS: count(20),
+  RATE_LIMIT_INTAKE_ADDRESS_WINDOW_SECONDS: windowSeconds(60),
+  /** Anonymous tickets per requester email: caps how much anyone can file in someone's name. */
+  RATE_LIMIT_INTAKE_PER_EMAIL: count(10),
+  RATE_LIMIT_INTAKE_EMAIL_WINDOW_SECONDS: windowSeconds(3600),
+  /** Calls per token: far above a person's or a polling UI's pace, below a runaway script's. */
+  RATE_LIMIT_PER_TOKEN: count(600),
+  RATE_LIMIT_TOKEN_WINDOW_SECONDS: windowSeconds(60),
+  /**
+   * Express's `trust proxy`: which X-Forwarded-For hops name the client (the address the
+   * per-address limit counts). Default false: the socket's address, since an untrusted client
+   * could put anything in the header. `true`, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8").
+   */
+  // The audit log (docs/audit.md). The signing key never comes from the database.
+  /** The log's Ed25519 signer key (`PRIVATE+KEY+<origin>+…`, from `npm run cli -- keys create`). */
+  AUDIT_SIGNING_KEY: z.string().optional(),
+  /** A file holding that key instead (a mounted secret). */
+  AUDIT_SIGNING_KEY_FILE: z.string().optional(),
+  /** The log's verifier key (`<origin>+<id>+…`), for `verify --all` when --key is not given. */
+  AUDIT_VERIFIER_KEY: z.string().optional(),
+  /** Every signed checkpoint is appended here (JSON lines), outside the database's reach. */
+  AUDIT_CHECKPOINT_FILE: z.string().optional(),
+  /** A checkpoint after this many new events … */
+  AUDIT_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().positive().default(1000),
+  /** … or this long after the previous one, whichever comes first (if anything is new). */
+  AUDIT_CHECKPOINT_EVERY_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often the sequencer looks for new events. */
+  AUDIT_SEQUENCER_POLL_MS: z.coerce.number().int().positive().default(500),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text): boolean | number | string => {
+      if (text === 'false') return false;
+      if (text === 'true') return true;
+      return /^\d+$/.test(text) ? Number(text) : text;
+    }),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The threshold when neither AUTO_ANSWER_THRESHOLD nor the model gives one (e.g. Ollama). */
+export const FALLBACK_AUTO_ANSWER_THRESHOLD = 0.7;
+
+/**
+ * The automatic-answer threshold in force: the configured one, else the model's recommendation
+ * where it is stricter than the fallback, else the fallback; `source` says which, for the start-up
+ * log. The floor is there because a model's recommendation is estimated on its own training data:
+ * the shipped model, trained on the small seed set, recommends 0.42, which on real tickets
+ * (itsm-tickets dev) answers with 0.743 precision (docs/local-model.md).
+ */
+export function autoAnswerThresholdFor(
+  config: Pick<Config, 'AUTO_ANSWER_THRESHOLD'>,
+  model: { recommendedAutoAnswerThreshold?: number | undefined },
+): { threshold: number; source: 'config' | 'model' | 'fallback' } {
+  if (config.AUTO_ANSWER_THRESHOLD !== undefined)
+    return { threshold: config.AUTO_ANSWER_THRESHOLD, source: 'config' };
+  const recommended = model.recommendedAutoAnswerThreshold;
+  if (recommended !== undefined && recommended > FALLBACK_AUTO_ANSWER_THRESHOLD)
+    return { threshold: recommended, source: 'model' };
+  return { threshold: FALLBACK_AUTO_ANSWER_THRESHOLD, source: 'fallback' };
+}
+
+/** An origin exactly as a browser sends it: `https://desk.example.com`, no path, no slash. */
+function isOrigin(text: string): boolean {
+  try {
+    return new URL(text).origin === text;
+  } catch {
+    return false;
+  }
+}
 
 function safeJson(text: string): unknown {
   try {

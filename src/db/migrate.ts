@@ -1,9 +1,11 @@
-import type { Database } from './types.ts';
+import type { Database, SqlExecutor } from './types.ts';
 
 export interface Migration {
   id: string;
   /** One statement each: PGlite's extended protocol runs a single statement per query. */
   statements: readonly string[];
+  /** Work SQL alone cannot do (hashing existing rows in Node), after the statements, in the same transaction. */
+  run?: (tx: SqlExecutor) => Promise<void>;
 }
 
 /**
@@ -22,6 +24,7 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
     for (const migration of migrations) {
       if (applied.has(migration.id)) continue;
       for (const statement of migration.statements) await tx.query(statement);
+      await migration.run?.(tx);
       await tx.query(`INSERT INTO tf_migrations (id) VALUES ($1)`, [migration.id]);
       ran.push(migration.id);
     }

@@ -10,7 +10,11 @@ export interface RunInfo {
   trainCpuSeconds?: number | undefined;
   modelName: string;
   recommendedThreshold?: number | undefined;
+  /** The precision `recommendedThreshold` was chosen for (0.95 unless trained otherwise). */
+  recommendedPrecision?: number | undefined;
 }
+
+const percent = (share: number | undefined) => `${Math.round((share ?? 0.95) * 1000) / 10} %`;
 
 const trainTime = (info: RunInfo) =>
   `${info.trainSeconds?.toFixed(1)} s` +
@@ -170,7 +174,7 @@ export function formatReport(result: EvalResult, info: RunInfo): string {
   );
   if (info.recommendedThreshold !== undefined) {
     out.push(
-      `threshold for 95 % auto-answer precision on the training data's out-of-fold scores: ${info.recommendedThreshold}` +
+      `threshold for ${percent(info.recommendedPrecision)} auto-answer precision on the training data's out-of-fold scores: ${info.recommendedThreshold}` +
         (result.atRecommended
           ? `; here it gives precision ${f3(result.atRecommended.precision)}, coverage ${f3(result.atRecommended.coverage)}`
           : ''),
@@ -223,7 +227,7 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
   );
   if (info.recommendedThreshold !== undefined) {
     out.push(
-      `The training data's out-of-fold scores put the 95 %-precision threshold at ${info.recommendedThreshold}` +
+      `The training data's out-of-fold scores put the ${percent(info.recommendedPrecision)}-precision threshold at ${info.recommendedThreshold}` +
         (result.atRecommended
           ? `; at that threshold this data set's auto-answers are ${f3(result.atRecommended.precision)} precise and cover ${f3(result.atRecommended.coverage)} of its level-1 tickets.`
           : '.'),

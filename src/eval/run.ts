@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { KnowledgeBase, LanguageModel } from '../llm/types.ts';
+import type { KnowledgeBase, LanguageModel } from '../llm/index.ts';
 import { createTicketActors, type ActorTimeouts, type TicketActors } from '../workflow/index.ts';
 import { normalizeText, ticketToText } from '../llm/local/index.ts';
 import { keywordLevel } from './baseline.ts';

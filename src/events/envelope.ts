@@ -17,9 +17,12 @@ export interface NewEvent<T extends EventType = EventType> {
   timestamp: string;
 }
 
-/** An event as read back from the store. */
+/**
+ * An event as read back from the store; `hash`: its link in the stream's hash chain (hex SHA-256,
+ * docs/audit.md), where the store keeps one.
+ */
 export type StoredEvent<T extends EventType = EventType> = {
-  [K in T]: NewEvent<K> & { streamId: string; version: number; position: number };
+  [K in T]: NewEvent<K> & { streamId: string; version: number; position: number; hash?: string };
 }[T];
 
 export type AnyNewEvent = { [K in EventType]: NewEvent<K> }[EventType];
@@ -44,4 +47,25 @@ export function createEvent<T extends EventType>(
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(eventDataSchemas, type);
+}
+
+/** A domain event of any type: its type and data, decided and not yet enveloped. */
+export type DomainEvent = { [K in EventType]: { type: K; data: EventData<K> } }[EventType];
+
+/** An event with the version it has (or will have) in its stream: what folds read. */
+export type VersionedEvent = AnyNewEvent & { version: number };
+
+/** `createEvent` for an event whose type is known only as a union. */
+export function createEventOf(
+  event: DomainEvent,
+  metadata: EventMetadata,
+  options: { id?: string; timestamp?: Date } = {},
+): AnyNewEvent {
+  // Sound: `event` pairs its type with that type's data; TypeScript cannot follow the union.
+  return createEvent(
+    event.type,
+    event.data as EventData<typeof event.type>,
+    metadata,
+    options,
+  ) as AnyNewEvent;
 }

@@ -148,10 +148,10 @@ async function readPage(
        LIMIT $5
      )
      SELECT false AS tail, transaction_id::text AS xid, position, event_id, stream_id, version, type,
-            schema_version, data, metadata, created_at
+            schema_version, data, metadata, created_at, encode(hash, 'hex') AS hash
      FROM page
      UNION ALL
-     (SELECT true, transaction_id::text, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     (SELECT true, transaction_id::text, position, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM tf_events
       WHERE $6::boolean
         AND (transaction_id, position) > ($1::xid8, $2::bigint)

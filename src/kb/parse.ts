@@ -1,4 +1,4 @@
-import type { KbArticle } from '../llm/types.ts';
+import type { KbArticle } from '../llm/index.ts';
 
 /**
  * Parses one knowledge-base article:

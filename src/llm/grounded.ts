@@ -29,5 +29,10 @@ export async function draftGroundedAnswer(
   if (articles.length === 0) {
     throw new ModelError('no_grounding', 'no knowledge-base article matches this ticket');
   }
-  return llm.draft(ticket, articles, options);
+  const drafted = await llm.draft(ticket, articles, options);
+  // Recorded with the draft, so an auditor sees what the model was given to ground it in.
+  const retrieved = articles
+    .filter((a) => Number.isFinite(a.score))
+    .map((a) => ({ id: a.id, title: a.title, score: a.score }));
+  return { ...drafted, trace: { ...drafted.trace, retrieved } };
 }

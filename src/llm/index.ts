@@ -3,6 +3,7 @@ import type { KnowledgeBase, LanguageModel } from './types.ts';
 
 export * from './types.ts';
 export { draftGroundedAnswer } from './grounded.ts';
+export { repeatsInstructions, screenForInjection, withInjectionScreening } from './injection.ts';
 
 type ModelConfig = Pick<
   Config,

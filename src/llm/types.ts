@@ -47,6 +47,8 @@ export interface ModelTrace {
   promptTokens?: number | undefined;
   completionTokens?: number | undefined;
   attempts: number;
+  /** A grounded draft: the articles retrieved for it, with their search scores (docs/audit.md). */
+  retrieved?: Array<{ id: string; title: string; score: number }> | undefined;
 }
 
 export interface CallOptions {
@@ -59,6 +61,12 @@ export interface CallOptions {
  */
 export interface LanguageModel {
   readonly name: string;
+  /**
+   * The level-1 confidence from which this model's automatic answers reached the target precision
+   * when it was trained (the local model's file records it); absent when the model does not know,
+   * e.g. Ollama. The server uses it unless AUTO_ANSWER_THRESHOLD is set.
+   */
+  readonly recommendedAutoAnswerThreshold?: number | undefined;
   classify(
     ticket: TicketText,
     options?: CallOptions,

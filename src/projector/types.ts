@@ -3,7 +3,7 @@ import type { EventType, StoredEvent } from '../events/index.ts';
 
 /**
  * The physical name of one of a projection's tables for this call: the table itself, or its
- * shadow while a rebuild projects into new tables (src/projector/projector.ts, `rebuild`).
+ * shadow while a rebuild projects into new tables (src/projector/rebuild.ts).
  */
 export type TableName = (table: string) => string;
 

@@ -2,15 +2,19 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.ts';
 import { migrate, openPglite, openPostgres, type Database, type Migration } from '../db/index.ts';
+import { auditMigrations } from '../audit/index.ts';
 import { eventStoreMigrations } from '../eventstore/index.ts';
 import { checkpointMigrations } from '../projector/index.ts';
-import { projections } from '../../projections/index.ts';
+import { idempotencyMigrations } from '../workflow/index.ts';
+import { projectionMigrations } from '../../projections/index.ts';
 
 /** Every migration of the product, in the order they apply. */
 export const allMigrations: Migration[] = [
   ...eventStoreMigrations,
+  ...auditMigrations,
   ...checkpointMigrations,
-  ...projections.flatMap((p) => p.migrations),
+  ...idempotencyMigrations,
+  ...projectionMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));
 
 /**
@@ -19,7 +23,8 @@ export const allMigrations: Migration[] = [
  * missing database is an error rather than a new empty one.
  */
 export async function openDatabase(
-  config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL' | 'DATABASE_SCHEMA'>,
+  config: Pick<Config, 'DATA_DIR' | 'DATABASE_URL' | 'DATABASE_SCHEMA'> &
+    Partial<Pick<Config, 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_QUERY_TIMEOUT_MS'>>,
   options: { existing?: boolean } = {},
 ): Promise<Database> {
   let db: Database;
@@ -27,6 +32,12 @@ export async function openDatabase(
     db = await openPostgres({
       connectionString: config.DATABASE_URL,
       ...(config.DATABASE_SCHEMA ? { schema: config.DATABASE_SCHEMA } : {}),
+      ...(config.DATABASE_CONNECT_TIMEOUT_MS !== undefined
+        ? { connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS }
+        : {}),
+      ...(config.DATABASE_QUERY_TIMEOUT_MS !== undefined
+        ? { queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS }
+        : {}),
     });
   } else {
     const dataDir = path.resolve(config.DATA_DIR, 'pglite');

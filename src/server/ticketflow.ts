@@ -1,19 +1,29 @@
 import type { Logger } from 'pino';
 import type { Express } from 'express';
 import { createHttpApp } from '../api/index.ts';
-import type { Config } from '../config/index.ts';
+import { rateLimitSettingsFrom } from '../api/index.ts';
+import { autoAnswerThresholdFor, type Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
 import { createEventStoreDbStore } from '../eventstore/eventstoredb/index.ts';
 import {
   createLanguageModel,
   openKnowledgeBase,
+  withInjectionScreening,
   type KnowledgeBase,
   type LanguageModel,
 } from '../llm/index.ts';
-import { createProjector, type Projector } from '../projector/index.ts';
-import { createTicketActors, createWorkflow, type Workflow } from '../workflow/index.ts';
-import { createProjections } from '../../projections/index.ts';
+import { createProjector, leaseFor, type Projector } from '../projector/index.ts';
+import { createSequencer, signerFromConfig, type Sequencer } from '../audit/index.ts';
+import {
+  createSqlIdempotencyKeys,
+  createTicketActors,
+  createWorkflow,
+  ticketActorLogic,
+  type Workflow,
+} from '../workflow/index.ts';
+import { ticketMachine, type TicketMachine } from '../../machines/index.ts';
+import { createProjections, ticketsAwaitingWorkflow } from '../../projections/index.ts';
 import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
 import { createSlaScheduler, slaSettingsFrom, type SlaScheduler } from '../sla/index.ts';
 import { openDatabase } from './database.ts';
@@ -30,6 +40,8 @@ export interface Ticketflow {
   users: UserDirectory;
   /** Emits SLA warnings, breaches and auto-closes when due (`tick()` runs one pass now). */
   sla: SlaScheduler;
+  /** The audit log's sequencer (docs/audit.md); null without a signing key or on EventStoreDB. */
+  audit: Sequencer | null;
   /** Finds tickets whose automatic steps never finished and runs them again. */
   resumeStuck(olderThanMs: number): Promise<number>;
   stop(): Promise<void>;
@@ -41,6 +53,8 @@ export interface TicketflowOverrides {
   knowledgeBase?: KnowledgeBase;
   /** The clock events are stamped with and SLA timers compare against (tests move it). */
   now?: () => Date;
+  /** The rules that decide new events (tests tighten one); the current ticket machine by default. */
+  rules?: TicketMachine;
 }
 
 function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
@@ -63,7 +77,21 @@ export function openEventStore(
   return createPostgresEventStore(db);
 }
 
-const automaticStatuses = ['received', 'classifying', 'classified', 'drafting'];
+/** The audit log's sequencer, when a signing key is configured and the log is in `db`. */
+function createAuditSequencer(config: Config, db: Database, logger: Logger): Sequencer | null {
+  const signer = signerFromConfig(config);
+  if (!signer || config.EVENTSTORE !== 'postgres') return null;
+  return createSequencer({
+    db,
+    lease: leaseFor(db),
+    signer,
+    everyEvents: config.AUDIT_CHECKPOINT_EVERY_EVENTS,
+    everyMs: config.AUDIT_CHECKPOINT_EVERY_MS,
+    pollMs: config.AUDIT_SEQUENCER_POLL_MS,
+    checkpointFile: config.AUDIT_CHECKPOINT_FILE,
+    logger: logger.child({ component: 'audit' }),
+  });
+}
 
 /**
  * The composition root: opens the database, builds every component from the configuration and
@@ -87,17 +115,30 @@ export async function createTicketflow(
     logger: logger.child({ component: 'projector' }),
   });
   const knowledgeBase = overrides.knowledgeBase ?? (await openKnowledgeBase(config.KB_DIR));
-  const llm = overrides.llm ?? (await createLanguageModel(config, knowledgeBase));
+  // Whatever the model, a ticket that tries to instruct it is escalated, never answered by it.
+  const llm = withInjectionScreening(
+    overrides.llm ?? (await createLanguageModel(config, knowledgeBase)),
+  );
+  const autoAnswer = autoAnswerThresholdFor(config, llm);
+  logger.info(
+    { autoAnswerThreshold: autoAnswer.threshold, source: autoAnswer.source, model: llm.name },
+    'automatic-answer threshold',
+  );
   const actors = createTicketActors(llm, knowledgeBase, {
     classifyMs: config.CLASSIFY_TIMEOUT_MS,
     draftMs: config.DRAFT_TIMEOUT_MS,
   });
   const workflow = createWorkflow({
     store,
-    actors,
+    // The machine invokes the model; here is where its actors get their implementations.
+    machine: (overrides.rules ?? ticketMachine).provide({ actors: ticketActorLogic(actors) }),
+    modelName: actors.modelName,
     logger: logger.child({ component: 'workflow' }),
-    autoAnswerThreshold: config.AUTO_ANSWER_THRESHOLD,
+    autoAnswerThreshold: autoAnswer.threshold,
+    suggestThreshold: config.SUGGEST_THRESHOLD,
     maxConcurrentTickets: config.MAX_CONCURRENT_TICKETS,
+    // In the read-model database even when EventStoreDB holds the log.
+    idempotency: createSqlIdempotencyKeys(db),
     now,
     reopenWindowMs: config.REOPEN_WINDOW_HOURS * 3_600_000,
   });
@@ -111,6 +152,7 @@ export async function createTicketflow(
     pollMs: config.SLA_POLL_MS,
     leaseMs: config.SLA_LEASE_MS,
   });
+  const audit = createAuditSequencer(config, db, logger);
   let ready = false;
   const metrics = createMetrics({ db, projector, workflow });
   const app = createHttpApp({
@@ -124,16 +166,14 @@ export async function createTicketflow(
     metrics: () => metrics.render(),
     users,
     catchUp: () => projector.catchUp(),
+    rateLimits: rateLimitSettingsFrom(config),
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
   });
 
   async function resumeStuck(olderThanMs: number): Promise<number> {
     await projector.catchUp();
-    const { rows } = await db.query<{ id: string }>(
-      `SELECT id FROM tf_tickets WHERE status = ANY($1::text[]) AND updated_at <= now() - make_interval(secs => $2)
-       ORDER BY updated_at`,
-      [automaticStatuses, olderThanMs / 1000],
-    );
-    return workflow.resume(rows.map((r) => r.id));
+    return workflow.resume(await ticketsAwaitingWorkflow(db, olderThanMs));
   }
 
   await projector.start();
@@ -153,6 +193,7 @@ export async function createTicketflow(
   // Timers that fell due while no process ran are emitted now, then on every poll.
   await sla.tick().catch((error: unknown) => logger.error({ err: error }, 'SLA catch-up failed'));
   sla.start();
+  audit?.start();
   ready = true;
 
   return {
@@ -164,11 +205,13 @@ export async function createTicketflow(
     llm,
     users,
     sla,
+    audit,
     resumeStuck,
     async stop() {
       ready = false;
       clearInterval(sweep);
       await sla.stop();
+      await audit?.stop();
       await workflow.stop();
       await projector.stop();
       await store.close();

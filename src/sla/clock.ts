@@ -1,6 +1,12 @@
-import type { EventData, SlaClock, StoredEvent } from '../events/index.ts';
-import type { SupportLevel } from '../llm/types.ts';
-import { statusAfterEvent } from '../../projections/tickets.ts';
+import type { VersionedEvent } from '../events/index.ts';
+import {
+  statusAfter,
+  statusesTagged,
+  type SlaClock,
+  type SupportLevel,
+  type TicketEvent,
+  type TicketStatus,
+} from '../../machines/index.ts';
 import { addBusinessMs, businessMsBetween, type BusinessCalendar } from './calendar.ts';
 
 /** Targets for one support level. */
@@ -22,8 +28,8 @@ export interface SlaSettings {
 
 export const slaClocks: readonly SlaClock[] = ['first_response', 'resolution'];
 
-/** Statuses in which SLA clocks run: an agent owes the requester something. */
-const runningStatuses = new Set(['escalated', 'assigned', 'in_progress', 'reopened']);
+/** Statuses in which SLA clocks run (an agent owes the requester something): the machine's `sla` tag. */
+const runningStatuses = new Set(statusesTagged('sla'));
 
 interface ClockRun {
   /** Closed running intervals [start, end] (ISO). */
@@ -34,7 +40,7 @@ interface ClockRun {
 
 /** What the SLA needs to know about a ticket, folded from its events (pure, policy-free). */
 export interface SlaState {
-  status: string;
+  status: TicketStatus;
   level: SupportLevel | null;
   responded: boolean;
   clocks: Record<SlaClock, ClockRun>;
@@ -63,10 +69,10 @@ export const initialSlaState = (): SlaState => ({
  * (escalated, assigned, in progress, reopened); the first-response clock runs in the same states
  * until an agent first answers in public. Waiting on the requester, resolved or closed: paused.
  */
-export function evolveSla(state: SlaState, event: StoredEvent): SlaState {
+export function evolveSla(state: SlaState, event: VersionedEvent): SlaState {
   const next: SlaState = {
     ...state,
-    status: statusAfterEvent(state.status, event),
+    status: statusAfter(state.status, event),
     clocks: {
       first_response: {
         ...state.clocks.first_response,
@@ -88,6 +94,7 @@ export function evolveSla(state: SlaState, event: StoredEvent): SlaState {
       if (event.data.answer) next.responded = true;
       break;
     case 'AgentReplied':
+    case 'SuggestionSent':
     case 'TicketPutOnHold':
       next.responded = true;
       break;
@@ -122,7 +129,7 @@ export function evolveSla(state: SlaState, event: StoredEvent): SlaState {
   return next;
 }
 
-export const foldSla = (events: readonly StoredEvent[]): SlaState =>
+export const foldSla = (events: readonly VersionedEvent[]): SlaState =>
   events.reduce(evolveSla, initialSlaState());
 
 export type TimerKind = `${SlaClock}:warning` | `${SlaClock}:breach` | 'auto_close';
@@ -176,10 +183,10 @@ export function timersOf(state: SlaState, settings: SlaSettings): SlaTimer[] {
   return timers;
 }
 
-export type DueEvent =
-  | { type: 'SlaWarning'; data: EventData<'SlaWarning'> }
-  | { type: 'SlaBreached'; data: EventData<'SlaBreached'> }
-  | { type: 'TicketClosed'; data: EventData<'TicketClosed'> };
+export type DueEvent = Extract<
+  TicketEvent,
+  { type: 'SlaWarning' | 'SlaBreached' | 'TicketClosed' }
+>;
 
 /**
  * The events due at `now`. When a clock's warning and breach are both due (the server was down),

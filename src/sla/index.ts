@@ -12,3 +12,4 @@ export {
 } from './clock.ts';
 export { slaSettingsFrom } from './settings.ts';
 export { businessMsBetween, addBusinessMs, type BusinessCalendar } from './calendar.ts';
+export { replaceTimers } from './timers.ts';

@@ -1,18 +1,37 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
-import { createEvent, type AnyNewEvent, type EventMetadata } from '../events/index.ts';
-import { ConcurrencyError, type EventStore } from '../eventstore/index.ts';
 import {
-  applyEvent,
-  foldTicket,
-  IllegalTransitionError,
-  machineEventOf,
+  ConcurrencyError,
+  handleCommand,
+  type Decider,
+  type EventStore,
+} from '../eventstore/index.ts';
+import {
+  decideDueEvents,
+  evolve,
+  initialTicketState,
+  ticketMachineVersion,
   type TicketState,
 } from '../../machines/index.ts';
-import { ticketStreamId } from '../workflow/ids.ts';
-import { dueEvents, foldSla, timersOf, type SlaSettings } from './clock.ts';
+import { ticketStreamId } from '../workflow/index.ts';
+import {
+  dueEvents,
+  evolveSla,
+  initialSlaState,
+  timersOf,
+  type SlaSettings,
+  type SlaState,
+} from './clock.ts';
 import { replaceTimers } from './timers.ts';
+
+/** A ticket's stream folded twice at once: the ticket, and its SLA clocks. */
+const ticketWithClocks: Decider<{ ticket: TicketState; sla: SlaState }> = {
+  initial: () => ({ ticket: initialTicketState(), sla: initialSlaState() }),
+  evolve: (state, event) => ({
+    ticket: evolve(state.ticket, event),
+    sla: evolveSla(state.sla, event),
+  }),
+};
 
 export interface SlaSchedulerOptions {
   db: Database;
@@ -58,62 +77,47 @@ export function createSlaScheduler(options: SlaSchedulerOptions) {
     return [...new Set(rows.map((r) => r.ticket_id))];
   }
 
-  /** Re-derives what is due for one ticket from its events and appends it; returns how many events. */
+  /**
+   * Re-derives what is due for one ticket from its events and appends what the ticket's rules
+   * allow (a duplicate breach or a clock that stopped meanwhile is dropped); returns how many.
+   */
   async function evaluate(ticketId: string, at: Date): Promise<number> {
-    const events = await store.readStream(ticketStreamId(ticketId));
-    if (events.length === 0) return 0;
-    let state: TicketState = foldTicket(events);
-    const sla = foldSla(events);
-    const toAppend: AnyNewEvent[] = [];
-    const metadata: EventMetadata = {
-      actor: schedulerActor,
-      correlationId: events[0]!.metadata.correlationId,
-      causationId: events.at(-1)!.id,
-    };
-    for (const due of dueEvents(sla, settings, at)) {
-      const version = state.version + 1;
-      try {
-        // The machine decides: a duplicate breach or a clock that stopped meanwhile is refused.
-        state = applyEvent(
-          state,
-          machineEventOf(due, { at: at.toISOString(), actorId: schedulerActor.id, version }),
-          version,
-        );
-      } catch (error) {
-        if (error instanceof IllegalTransitionError) continue;
-        throw error;
-      }
-      toAppend.push(
-        createEvent(due.type, due.data as never, metadata, {
-          id: randomUUID(),
-          timestamp: at,
-        }) as AnyNewEvent,
+    let handled;
+    try {
+      handled = await handleCommand(
+        store,
+        ticketStreamId(ticketId),
+        ticketWithClocks,
+        ({ ticket, sla }, version) =>
+          version === 0
+            ? []
+            : decideDueEvents(ticket, dueEvents(sla, settings, at), {
+                at,
+                actorId: schedulerActor.id,
+              }).events,
+        { actor: schedulerActor, now: () => at, retries: 3, machineVersion: ticketMachineVersion },
       );
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      // The ticket keeps moving: let the next tick look again at the new history.
+      await db.query(`UPDATE tf_sla_timers SET leased_until = NULL WHERE ticket_id = $1`, [
+        ticketId,
+      ]);
+      return 0;
     }
-    let after = sla;
-    if (toAppend.length > 0) {
-      try {
-        await store.appendToStream(ticketStreamId(ticketId), toAppend, events.length);
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        // Someone moved the ticket on: let the next tick look again at the new history.
-        await db.query(`UPDATE tf_sla_timers SET leased_until = NULL WHERE ticket_id = $1`, [
-          ticketId,
-        ]);
-        return 0;
-      }
-      after = foldSla(await store.readStream(ticketStreamId(ticketId)));
-    }
+    const { stream, appended } = handled;
+    if (stream.version === 0) return 0;
     await db.transaction((tx) =>
-      replaceTimers(tx, [{ ticketId, version: after.version, timers: timersOf(after, settings) }], {
-        now: at,
-        leaseUntil: new Date(at.getTime() + leaseMs),
-      }),
+      replaceTimers(
+        tx,
+        [{ ticketId, version: stream.version, timers: timersOf(stream.state.sla, settings) }],
+        { now: at, leaseUntil: new Date(at.getTime() + leaseMs) },
+      ),
     );
-    if (toAppend.length > 0) {
-      logger.info({ ticketId, events: toAppend.map((e) => e.type) }, 'SLA events emitted');
+    if (appended.length > 0) {
+      logger.info({ ticketId, events: appended.map((e) => e.type) }, 'SLA events emitted');
     }
-    return toAppend.length;
+    return appended.length;
   }
 
   async function tickOnce(): Promise<number> {

@@ -1,7 +1,9 @@
-import type { EventData } from '../events/index.ts';
-import { draftGroundedAnswer } from '../llm/grounded.ts';
-import { ModelError, type KnowledgeBase, type LanguageModel } from '../llm/types.ts';
-import type { ClassifyInput } from '../../machines/index.ts';
+import { fromPromise } from 'xstate';
+import { draftGroundedAnswer } from '../llm/index.ts';
+import { ModelError, type KnowledgeBase, type LanguageModel } from '../llm/index.ts';
+import type { ClassifyInput, TicketEventData } from '../../machines/index.ts';
+
+type EventData<T extends 'TicketClassified' | 'AnswerDrafted'> = TicketEventData<T>;
 
 export interface ActorTimeouts {
   classifyMs: number;
@@ -26,10 +28,12 @@ export function createTicketActors(llm: LanguageModel, kb: KnowledgeBase, timeou
   async function run<T>(
     timeoutMs: number,
     work: (signal: AbortSignal) => Promise<T>,
+    stop?: AbortSignal,
   ): Promise<ActorOutcome<T>> {
     const started = performance.now();
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      return { ok: true, data: await work(AbortSignal.timeout(timeoutMs)) };
+      return { ok: true, data: await work(stop ? AbortSignal.any([stop, timeout]) : timeout) };
     } catch (error) {
       const latencyMs = Math.round(performance.now() - started);
       const timedOut =
@@ -46,28 +50,63 @@ export function createTicketActors(llm: LanguageModel, kb: KnowledgeBase, timeou
   return {
     modelName: llm.name,
 
-    classifyTicket(input: ClassifyInput): Promise<ActorOutcome<EventData<'TicketClassified'>>> {
-      return run(timeouts.classifyMs, async (signal) => {
-        const { result, trace } = await llm.classify(
-          { subject: input.subject, description: input.description },
-          { signal },
-        );
-        return { ...result, ...trace };
-      });
+    classifyTicket(
+      input: ClassifyInput,
+      stop?: AbortSignal,
+    ): Promise<ActorOutcome<EventData<'TicketClassified'>>> {
+      return run(
+        timeouts.classifyMs,
+        async (signal) => {
+          const { result, trace } = await llm.classify(
+            { subject: input.subject, description: input.description },
+            { signal },
+          );
+          return { ...result, ...trace };
+        },
+        stop,
+      );
     },
 
-    draftAnswer(input: ClassifyInput): Promise<ActorOutcome<EventData<'AnswerDrafted'>>> {
-      return run(timeouts.draftMs, async (signal) => {
-        const { result, trace } = await draftGroundedAnswer(
-          llm,
-          kb,
-          { subject: input.subject, description: input.description },
-          { signal },
-        );
-        return { ...result, ...trace };
-      });
+    draftAnswer(
+      input: ClassifyInput,
+      stop?: AbortSignal,
+    ): Promise<ActorOutcome<EventData<'AnswerDrafted'>>> {
+      return run(
+        timeouts.draftMs,
+        async (signal) => {
+          const { result, trace } = await draftGroundedAnswer(
+            llm,
+            kb,
+            { subject: input.subject, description: input.description },
+            { signal },
+          );
+          return { ...result, ...trace };
+        },
+        stop,
+      );
     },
   };
 }
 
 export type TicketActors = ReturnType<typeof createTicketActors>;
+
+const settle = <T>(outcome: ActorOutcome<T>): T => {
+  if (outcome.ok) return outcome.data;
+  throw outcome.failure;
+};
+
+/**
+ * The machine's actors as XState logic, for `ticketMachine.provide({ actors })`: each resolves
+ * with the data its done event records, or rejects with the failure its error event records.
+ * Stopping the actor aborts the model call.
+ */
+export function ticketActorLogic(actors: TicketActors) {
+  return {
+    classifyTicket: fromPromise<EventData<'TicketClassified'>, ClassifyInput>(
+      async ({ input, signal }) => settle(await actors.classifyTicket(input, signal)),
+    ),
+    draftAnswer: fromPromise<EventData<'AnswerDrafted'>, ClassifyInput>(async ({ input, signal }) =>
+      settle(await actors.draftAnswer(input, signal)),
+    ),
+  };
+}

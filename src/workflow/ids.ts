@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 
-export { ticketStreamId, ticketStreamPrefix } from '../events/streams.ts';
+export { ticketStreamId, ticketStreamPrefix } from '../events/index.ts';
 
 /**
- * A name-based UUID (RFC 9562 version 5 layout, SHA-1): the same key always gives the same id,
- * which makes a repeated POST with one Idempotency-Key land on the same ticket stream.
+ * A name-based UUID (RFC 9562 version 5 layout, SHA-1): the same name always gives the same id.
+ * For ids that may be computed (a user's, from the email); never for a ticket's, whose id is a
+ * capability (src/workflow/idempotency.ts).
  */
 export function uuidFromName(name: string, namespace = 'ticketflow'): string {
   const hash = createHash('sha1').update(namespace).update('\0').update(name).digest();

@@ -1,21 +1,22 @@
+export { createWorkflow, type Workflow, type ExecuteOptions, type SubmitTicket } from './runner.ts';
 export {
-  createWorkflow,
+  ticketDecider,
+  CommandRefusedError,
   IdempotencyConflictError,
   TicketNotFoundError,
   StaleVersionError,
-  type Workflow,
-  type ExecuteOptions,
-  type SubmitTicket,
-} from './runner.ts';
-export { createTicketActors, type ActorTimeouts, type TicketActors } from './actors.ts';
+} from './tickets.ts';
+export {
+  createTicketActors,
+  ticketActorLogic,
+  type ActorTimeouts,
+  type TicketActors,
+} from './actors.ts';
 export { toTicketView, type TicketView } from './view.ts';
 export { ticketStreamId, ticketStreamPrefix, uuidFromName } from './ids.ts';
 export {
-  decide,
-  allowedCommands,
-  commandRoles,
-  type TicketCommand,
-  type CommandType,
-  type CommandRole,
-} from './commands.ts';
+  createSqlIdempotencyKeys,
+  idempotencyMigrations,
+  type IdempotencyKeys,
+} from './idempotency.ts';
 export { readCorrections, type CorrectedTicket } from './corrections.ts';

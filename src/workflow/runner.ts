@@ -1,32 +1,49 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { EventMetadata } from '../events/index.ts';
 import {
-  createEvent,
-  type AnyNewEvent,
-  type EventMetadata,
-  type EventType,
-  type EventData,
-  type StoredEvent,
-} from '../events/index.ts';
-import { ConcurrencyError, type AppendResult, type EventStore } from '../eventstore/index.ts';
+  ConcurrencyError,
+  handleCommand,
+  loadStream,
+  type EventStore,
+  type LoadedStream,
+} from '../eventstore/index.ts';
 import {
-  applyEvent,
+  commandRoleOf,
+  decide,
+  decideActorResult,
+  decideAutomaticSteps,
   foldTicket,
-  IllegalTransitionError,
-  nextStep,
+  initialTicketState,
+  hasTag,
+  pendingActor,
   statusOf,
-  machineEventOf,
+  ticketMachineVersion,
+  type SupportLevel,
+  type TicketActor,
+  type TicketCommand,
+  type TicketMachine,
   type TicketState,
+  type Decided,
+  type WorkflowContext,
 } from '../../machines/index.ts';
-import { allowedCommands, decide, type CommandRole, type TicketCommand } from './commands.ts';
-import type { TicketActors } from './actors.ts';
-import { ticketStreamId, uuidFromName } from './ids.ts';
-import { Semaphore } from './semaphore.ts';
+import { Semaphore } from '../shared/index.ts';
+import {
+  CommandRefusedError,
+  IdempotencyConflictError,
+  StaleVersionError,
+  TicketNotFoundError,
+  ticketDecider,
+} from './tickets.ts';
+import { runInvokedActor } from './actorRunner.ts';
+import { ticketStreamId } from './ids.ts';
+import { requestFingerprint, type IdempotencyKeys } from './idempotency.ts';
 
 export interface SubmitTicket {
   subject?: string | undefined;
   description: string;
-  requester: { email: string; name?: string | undefined };
+  /** `verified`: whether the caller proved the email (a token); absent counts as proved. */
+  requester: { email: string; name?: string | undefined; verified?: boolean | undefined };
   idempotencyKey?: string | undefined;
   actor: EventMetadata['actor'];
   requestId?: string | undefined;
@@ -34,188 +51,137 @@ export interface SubmitTicket {
 
 export interface WorkflowOptions {
   store: EventStore;
-  actors: TicketActors;
+  /**
+   * The ticket machine whose rules decide, with its actors provided
+   * (`ticketMachine.provide({ actors })`).
+   */
+  machine: TicketMachine;
+  /** The model the actors call, recorded when a step starts. */
+  modelName: string;
   logger: Logger;
   autoAnswerThreshold: number;
+  /** Level-1 confidence from which agents get a suggested answer (below the auto-answer threshold). */
+  suggestThreshold?: number | undefined;
   maxConcurrentTickets: number;
+  /** Where an Idempotency-Key finds the ticket it was first used for. */
+  idempotency: IdempotencyKeys;
   /** The clock every event is stamped with (tests move it). Default: the system clock. */
   now?: () => Date;
   /** How long after its resolution a ticket may be reopened. Default 7 days. */
   reopenWindowMs?: number;
 }
 
-/** The `If-Match` version is not the ticket's current version. */
-export class StaleVersionError extends Error {
-  constructor(
-    readonly ticketId: string,
-    readonly expected: number,
-    readonly current: number,
-  ) {
-    super(`ticket ${ticketId} is at version ${current}, not ${expected}`);
-    this.name = 'StaleVersionError';
-  }
-}
-
 export interface ExecuteOptions {
-  actor: { id: string; role: CommandRole };
+  actor: TicketActor & { kind: 'user' };
   /** From `If-Match`: the version the caller saw; omitted: the version just read. */
   expectedVersion?: number | undefined;
   requestId?: string | undefined;
-  /** Checks the caller may act on this ticket (throws otherwise), on the state the command sees. */
-  authorize?: (state: TicketState) => void;
-}
-
-export class IdempotencyConflictError extends Error {
-  constructor(readonly ticketId: string) {
-    super('this Idempotency-Key was already used for a different ticket');
-    this.name = 'IdempotencyConflictError';
-  }
-}
-
-export class TicketNotFoundError extends Error {
-  constructor(readonly ticketId: string) {
-    super(`ticket ${ticketId} not found`);
-    this.name = 'TicketNotFoundError';
-  }
+  /** `assign`: the levels the named agent serves (empty when there is no such agent). */
+  assigneeLevels?: readonly SupportLevel[] | undefined;
 }
 
 const systemActor = { id: 'workflow', role: 'system' } as const;
+const newStream: LoadedStream<TicketState> = {
+  state: initialTicketState(),
+  version: 0,
+  correlationId: undefined,
+  lastEventId: undefined,
+};
+
+/** Workflow steps are safe to decide again on a fresh stream; this bounds how often. */
+const stepRetries = 5;
 
 /**
- * Moves tickets through the machine. Each step: load the stream, fold it (pure), ask the machine
- * what comes next, append that as an event with the expected version, and run invoked actors
- * outside the fold, storing their results as events.
+ * Moves tickets through the machine. Each step goes through the one command handler: the ticket
+ * module decides what comes next from the folded stream, and it is appended at the version it was
+ * decided on. The actors the machine invokes run here, outside the fold, and their results are
+ * stored as events, so a replay never runs them again.
  */
 export function createWorkflow(options: WorkflowOptions) {
-  const { store, actors, logger } = options;
+  const { store, machine, logger } = options;
   const now = options.now ?? (() => new Date());
   const reopenWindowMs = options.reopenWindowMs ?? 7 * 24 * 3_600_000;
   const inFlight = new Map<string, Promise<TicketState>>();
   const slots = new Semaphore(options.maxConcurrentTickets);
-  let stopping = false;
-
-  async function load(ticketId: string): Promise<{ events: StoredEvent[]; state: TicketState }> {
-    const events = await store.readStream(ticketStreamId(ticketId));
-    return { events, state: foldTicket(events) };
-  }
+  const stopping = new AbortController();
 
   /**
-   * What the runner holds of a ticket between steps: the state folded from its stream, what the
-   * next event's metadata refers to, and its own events decided after the stored ones but not yet
-   * appended.
+   * One automatic write. The events are stamped with the instant they were decided at, and the
+   * state the decision folded is the stream's state after the append (no second fold). The handler
+   * decides again on a fresh stream if another process moved the ticket.
    */
-  interface Progress {
-    state: TicketState;
-    /** The stream's version in the store (the expected version of the next append). */
-    storedVersion: number;
-    correlationId: string;
-    /** The id of the last event, stored or decided: the next one's cause. */
-    lastEventId: string | undefined;
-    unsaved: AnyNewEvent[];
-  }
+  const writeStep = (
+    ticketId: string,
+    known: LoadedStream<TicketState>,
+    decideStep: (state: TicketState, ctx: WorkflowContext) => Decided,
+  ) => {
+    const at = now();
+    const ctx = { at, actorId: systemActor.id, modelName: options.modelName, rules: machine };
+    return handleCommand(
+      store,
+      ticketStreamId(ticketId),
+      ticketDecider,
+      (state) => decideStep(state, ctx),
+      {
+        actor: systemActor,
+        now: () => at,
+        known,
+        retries: stepRetries,
+        machineVersion: ticketMachineVersion,
+      },
+    );
+  };
 
-  function progressOf(events: readonly StoredEvent[], state: TicketState): Progress {
-    return {
-      state,
-      storedVersion: state.version,
-      correlationId: events[0]?.metadata.correlationId ?? state.snapshot.context.ticketId,
-      lastEventId: events.at(-1)?.id,
-      unsaved: [],
-    };
-  }
-
-  /**
-   * Decides one follow-up event and folds it into the state the runner holds; it is appended with
-   * the next {@link save}. Consecutive decisions of the runner (a result and the step it implies,
-   * such as TicketClassified then AnswerDraftStarted) thus reach the store in one append.
-   */
-  function decideNext<T extends EventType>(
-    current: Progress,
-    type: T,
-    data: EventData<T>,
-  ): Progress {
-    const metadata: EventMetadata = {
-      actor: systemActor,
-      correlationId: current.correlationId,
-      ...(current.lastEventId ? { causationId: current.lastEventId } : {}),
-    };
-    const event = createEvent(type, data, metadata, { timestamp: now() }) as AnyNewEvent;
-    const version = current.state.version + 1;
-    const meta = { at: event.timestamp, actorId: systemActor.id, version };
-    return {
-      ...current,
-      state: applyEvent(current.state, machineEventOf(event, meta), version),
-      lastEventId: event.id,
-      unsaved: [...current.unsaved, event],
-    };
-  }
-
-  /** Appends the runner's decided events at the version they were folded from, as one batch. */
-  async function save(ticketId: string, current: Progress): Promise<Progress> {
-    if (current.unsaved.length === 0) return current;
-    await store.appendToStream(ticketStreamId(ticketId), current.unsaved, current.storedVersion);
-    return { ...current, storedVersion: current.state.version, unsaved: [] };
-  }
-
-  /**
-   * One automatic step; null when the machine has nothing more to do without a person. Decisions
-   * are saved before an actor runs (so its start is on record) and when the runner stops.
-   */
-  async function step(ticketId: string, current: Progress): Promise<Progress | null> {
-    const next = nextStep(current.state);
-    if (!next) return null;
-    switch (next.kind) {
-      case 'startClassification':
-        return decideNext(current, 'ClassificationStarted', { model: actors.modelName });
-      case 'startDraft':
-        return decideNext(current, 'AnswerDraftStarted', { model: actors.modelName });
-      case 'escalate':
-        return decideNext(current, 'TicketEscalated', next.data);
-      case 'invoke': {
-        const saved = await save(ticketId, current);
-        if (next.actor === 'classifyTicket') {
-          const outcome = await actors.classifyTicket(next.input);
-          return outcome.ok
-            ? decideNext(saved, 'TicketClassified', outcome.data)
-            : decideNext(saved, 'ClassificationFailed', outcome.failure);
-        }
-        const outcome = await actors.draftAnswer(next.input);
-        return outcome.ok
-          ? decideNext(saved, 'AnswerDrafted', outcome.data)
-          : decideNext(saved, 'AnswerDraftFailed', outcome.failure);
+  /** Moves the ticket on until a person is needed; a step whose actor was stopped is left to resume. */
+  async function drive(ticketId: string, known?: LoadedStream<TicketState>): Promise<TicketState> {
+    let stream = known ?? (await loadStream(store, ticketStreamId(ticketId), ticketDecider));
+    // A damaged history (events the machine cannot place) is for people to look at, not to build on.
+    while (!stopping.signal.aborted && stream.state.anomalies.length === 0) {
+      const pending = pendingActor(stream.state);
+      if (!pending) {
+        const step = await writeStep(ticketId, stream, decideAutomaticSteps);
+        stream = step.stream;
+        if (step.appended.length === 0) break;
+        continue;
       }
-      default: {
-        const unhandled: never = next;
-        throw new Error(`unknown step ${JSON.stringify(unhandled)}`);
-      }
+      const outcome = await runInvokedActor(machine, pending, {
+        stop: stopping.signal,
+        modelName: options.modelName,
+      });
+      if (!outcome) break;
+      const step = await writeStep(ticketId, stream, (s, ctx) =>
+        decideActorResult(s, pending.actor, outcome, ctx),
+      );
+      stream = step.stream;
     }
+    return stream.state;
   }
 
-  async function reload(ticketId: string): Promise<Progress> {
-    const { events, state } = await load(ticketId);
-    return progressOf(events, state);
-  }
-
-  async function drive(ticketId: string, known?: Progress): Promise<TicketState> {
-    let current = known ?? (await reload(ticketId));
-    for (;;) {
-      try {
-        const advanced = stopping ? null : await step(ticketId, current);
-        if (!advanced) {
-          await save(ticketId, current);
-          return current.state;
-        }
-        current = advanced;
-      } catch (error) {
-        // Another process moved this ticket on first: it owns this step; re-read and go on.
-        if (!(error instanceof ConcurrencyError)) throw error;
-        current = await reload(ticketId);
-      }
-    }
+  /**
+   * A new ticket's id: always random, since an id is a capability (docs/auth.md). A request with
+   * an Idempotency-Key gets the id of the key's first use (or, after a crash before that append,
+   * the id reserved for it to write); the key with another request is refused.
+   */
+  async function ticketIdFor(command: SubmitTicket): Promise<string> {
+    const ticketId = randomUUID();
+    if (!command.idempotencyKey) return ticketId;
+    const reservation = await options.idempotency.reserve(
+      {
+        scope: command.requester.email,
+        key: command.idempotencyKey,
+        fingerprint: requestFingerprint({
+          ...command,
+          verified: command.requester.verified ?? true,
+        }),
+      },
+      ticketId,
+    );
+    if (reservation.kind === 'different_request') throw new IdempotencyConflictError();
+    return reservation.ticketId;
   }
 
   /** Runs the automatic steps of a ticket until a person is needed; one run per ticket at a time. */
-  function process(ticketId: string, known?: Progress): Promise<TicketState> {
+  function advance(ticketId: string, known?: LoadedStream<TicketState>): Promise<TicketState> {
     const running = inFlight.get(ticketId);
     if (running) return running;
     const run = slots
@@ -229,6 +195,19 @@ export function createWorkflow(options: WorkflowOptions) {
     return run;
   }
 
+  async function read(ticketId: string, at: { version?: number; time?: Date } = {}) {
+    let events = await store.readStream(
+      ticketStreamId(ticketId),
+      at.version ? { toVersion: at.version } : {},
+    );
+    if (at.time) {
+      const limit = at.time.getTime();
+      events = events.filter((e) => Date.parse(e.timestamp) <= limit);
+    }
+    if (events.length === 0) throw new TicketNotFoundError(ticketId);
+    return { events, state: foldTicket(events) };
+  }
+
   return {
     /**
      * Records a new ticket. When this resolves the ticket is durable; processing continues in the
@@ -240,119 +219,95 @@ export function createWorkflow(options: WorkflowOptions) {
       replayed: boolean;
       settled: Promise<TicketState>;
     }> {
-      const ticketId = command.idempotencyKey
-        ? uuidFromName(`${command.requester.email.toLowerCase()}\0${command.idempotencyKey}`)
-        : randomUUID();
-      const correlationId = command.requestId ?? randomUUID();
-      const data: EventData<'TicketReceived'> = {
-        ticketId,
-        ...(command.subject !== undefined ? { subject: command.subject } : {}),
-        description: command.description,
-        requester: command.requester,
-        policy: { autoAnswerThreshold: options.autoAnswerThreshold },
+      const ticketId = await ticketIdFor(command);
+      const received = {
+        type: 'TicketReceived' as const,
+        data: {
+          ticketId,
+          ...(command.subject !== undefined ? { subject: command.subject } : {}),
+          description: command.description,
+          requester: command.requester,
+          policy: {
+            autoAnswerThreshold: options.autoAnswerThreshold,
+            ...(options.suggestThreshold !== undefined &&
+            options.suggestThreshold < options.autoAnswerThreshold
+              ? { suggestThreshold: options.suggestThreshold }
+              : {}),
+          },
+        },
       };
-      const event = createEvent(
-        'TicketReceived',
-        data,
+      // A new stream, or (a key used again) the stream its first use wrote: nothing to append.
+      const { stream, appended } = await handleCommand(
+        store,
+        ticketStreamId(ticketId),
+        ticketDecider,
+        (_, version) => (version === 0 ? [received] : []),
         {
           actor: command.actor,
-          correlationId,
-          ...(command.requestId ? { requestId: command.requestId } : {}),
+          now,
+          requestId: command.requestId,
+          correlationId: command.requestId ?? randomUUID(),
+          machineVersion: ticketMachineVersion,
+          retries: command.idempotencyKey ? 1 : 0,
+          known: newStream,
         },
-        { timestamp: now() },
       );
-      let appended: AppendResult;
-      try {
-        appended = await store.appendToStream(ticketStreamId(ticketId), [event], 'no_stream');
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || !command.idempotencyKey) throw error;
-        const { events, state } = await load(ticketId);
-        const original = events[0];
-        if (
-          original?.type !== 'TicketReceived' ||
-          original.data.description !== data.description ||
-          original.data.subject !== data.subject
-        ) {
-          throw new IdempotencyConflictError(ticketId);
-        }
-        const settled = process(ticketId, progressOf(events, state));
-        return { ticketId, version: events.length, replayed: true, settled };
-      }
       // The runner goes on from what it just wrote: no read of the stream.
-      const stored = {
-        ...event,
-        streamId: ticketStreamId(ticketId),
-        version: 1,
-        position: appended.lastPosition,
-      } as StoredEvent;
-      const settled = process(ticketId, progressOf([stored], foldTicket([stored])));
+      const settled = advance(ticketId, stream);
       settled.catch(() => undefined);
-      return { ticketId, version: 1, replayed: false, settled };
+      return { ticketId, version: stream.version, replayed: appended.length === 0, settled };
     },
 
-    process,
+    process: advance,
 
     /** The ticket rebuilt from its events, optionally as it was at a version or an instant. */
-    async get(ticketId: string, at: { version?: number; time?: Date } = {}) {
-      let events = await store.readStream(
-        ticketStreamId(ticketId),
-        at.version ? { toVersion: at.version } : {},
-      );
-      if (at.time) {
-        const limit = at.time.getTime();
-        events = events.filter((e) => Date.parse(e.timestamp) <= limit);
-      }
-      if (events.length === 0) throw new TicketNotFoundError(ticketId);
-      return { events, state: foldTicket(events) };
-    },
+    get: read,
 
     /**
-     * Runs a person's command: the machine decides whether its event is allowed now, and the event
-     * is appended with the version the command saw, so two people acting at once cannot both win.
+     * Runs a person's command through the one command handler: the ticket module decides (who
+     * may, the version they saw, the machine's rules), and the event is appended at the version
+     * the decision saw, so two people acting at once cannot both win.
      */
-    async execute(ticketId: string, command: TicketCommand, options: ExecuteOptions) {
-      const { events, state } = await load(ticketId);
-      if (events.length === 0) throw new TicketNotFoundError(ticketId);
-      options.authorize?.(state);
-      if (options.expectedVersion !== undefined && options.expectedVersion !== state.version) {
-        throw new StaleVersionError(ticketId, options.expectedVersion, state.version);
-      }
+    async execute(ticketId: string, command: TicketCommand, opts: ExecuteOptions) {
       const at = now();
-      const decided = decide(command, state, { actor: options.actor, now: at, reopenWindowMs });
-      const machineEvent = machineEventOf(decided, {
-        at: at.toISOString(),
-        actorId: options.actor.id,
-        version: state.version + 1,
-      });
-      let next: TicketState;
-      try {
-        next = applyEvent(state, machineEvent, state.version + 1);
-      } catch (error) {
-        if (!(error instanceof IllegalTransitionError)) throw error;
-        throw new IllegalTransitionError(
-          error.status,
-          command.type,
-          allowedCommands(state, options.actor.role),
-        );
-      }
-      const metadata: EventMetadata = {
-        actor: options.actor,
-        correlationId: events[0]?.metadata.correlationId ?? ticketId,
-        causationId: events.at(-1)!.id,
-        ...(options.requestId ? { requestId: options.requestId } : {}),
-      };
-      const event = createEvent(decided.type, decided.data as never, metadata, {
-        timestamp: at,
-      }) as AnyNewEvent;
-      try {
-        await store.appendToStream(ticketStreamId(ticketId), [event], state.version);
-      } catch (error) {
-        if (error instanceof ConcurrencyError) {
-          throw new StaleVersionError(ticketId, state.version, error.actual ?? state.version);
+      const decideCommand = (state: TicketState, version: number) => {
+        if (version === 0) throw new TicketNotFoundError(ticketId);
+        const decision = decide(command, state, {
+          actor: opts.actor,
+          now: at,
+          reopenWindowMs,
+          expectedVersion: opts.expectedVersion,
+          assigneeLevels: opts.assigneeLevels,
+          rules: machine,
+        });
+        if (decision.ok) return decision.events;
+        const { refusal } = decision;
+        if (refusal.kind === 'stale') {
+          throw new StaleVersionError(ticketId, refusal.expected, refusal.current);
         }
-        throw error;
+        throw new CommandRefusedError(ticketId, refusal);
+      };
+      try {
+        const { stream, appended } = await handleCommand(
+          store,
+          ticketStreamId(ticketId),
+          ticketDecider,
+          decideCommand,
+          {
+            actor: { id: opts.actor.email, role: commandRoleOf(opts.actor) },
+            now: () => at,
+            requestId: opts.requestId,
+            machineVersion: ticketMachineVersion,
+            // Without If-Match the command is decided again on the fresh stream.
+            retries: opts.expectedVersion === undefined ? 3 : 0,
+          },
+        );
+        return { event: appended[0]!, state: stream.state };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        const expected = opts.expectedVersion ?? Number(error.expected);
+        throw new StaleVersionError(ticketId, expected, error.actual ?? expected);
       }
-      return { event, state: next };
     },
 
     /** Resumes tickets whose automatic steps did not finish (the process died, a step failed). */
@@ -360,18 +315,21 @@ export function createWorkflow(options: WorkflowOptions) {
       let resumed = 0;
       for (const ticketId of ticketIds) {
         if (inFlight.has(ticketId)) continue;
-        const { events, state } = await load(ticketId);
-        if (!nextStep(state)) continue;
-        logger.info({ ticketId, status: statusOf(state.snapshot) }, 'resuming ticket');
-        process(ticketId, progressOf(events, state)).catch(() => undefined);
+        const stream = await loadStream(store, ticketStreamId(ticketId), ticketDecider);
+        if (!hasTag(stream.state, 'automatic') || stream.state.anomalies.length > 0) continue;
+        logger.info({ ticketId, status: statusOf(stream.state.snapshot) }, 'resuming ticket');
+        advance(ticketId, stream).catch(() => undefined);
         resumed++;
       }
       return resumed;
     },
 
-    /** Stops taking new steps and waits for the running ones. */
+    /**
+     * Stops taking new steps. Model calls in flight are stopped and their steps left to the
+     * crash-resume path (the ticket is durable and its state says which actor to run again).
+     */
     async stop(): Promise<void> {
-      stopping = true;
+      stopping.abort();
       await Promise.allSettled([...inFlight.values()]);
     },
 

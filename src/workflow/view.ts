@@ -1,15 +1,29 @@
 import { statusOf, type TicketState } from '../../machines/index.ts';
+import type { EventData } from '../events/index.ts';
 
-/** The ticket as the API shows it, derived from the folded state. */
-export function toTicketView(state: TicketState) {
+/**
+ * The requester as TicketReceived recorded them. The machine keeps the event's requester as is, so
+ * `verified` is there when the event had it; absent (older events) counts as verified.
+ */
+function requesterOf(state: TicketState) {
+  const recorded: EventData<'TicketReceived'>['requester'] = state.snapshot.context.requester;
+  return { ...recorded, verified: recorded.verified ?? true };
+}
+
+/**
+ * The ticket as the API shows it, derived from the folded state. `internal` (agents and auditors)
+ * adds what only they see: the model's suggested answer and what became of it.
+ */
+export function toTicketView(state: TicketState, { internal = false } = {}) {
   const c = state.snapshot.context;
   return {
+    ...(internal ? { suggestion: c.suggestion } : {}),
     id: c.ticketId,
     status: statusOf(state.snapshot),
     version: state.version,
     subject: c.subject ?? null,
     description: c.description,
-    requester: c.requester,
+    requester: requesterOf(state),
     level: c.level ?? c.escalation?.level ?? c.classification?.level ?? null,
     category: c.classification?.category ?? null,
     confidence: c.classification?.confidence ?? null,

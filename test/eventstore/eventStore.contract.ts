@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEvent, type AnyNewEvent } from '../../src/events/index.ts';
-import { ConcurrencyError, type EventStore } from '../../src/eventstore/index.ts';
+import { ConcurrencyError, eventHash, type EventStore } from '../../src/eventstore/index.ts';
 
 export interface StoreUnderTest {
   store: EventStore;
@@ -60,6 +60,25 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       ]);
     });
 
+    it('chains each stream: every hash covers its event as stored and the hash before it', async () => {
+      const stream = `s-${randomUUID()}`;
+      const other = `s-${randomUUID()}`;
+      await store.appendToStream(stream, [sampleEvent('a'), sampleEvent('b')], 'no_stream');
+      await store.appendToStream(other, [sampleEvent('x')], 'any');
+      await store.appendToStream(stream, [sampleEvent('c')], 'any');
+      await store.appendToStream(stream, [sampleEvent('d')], 3);
+      const events = await store.readStream(stream);
+      let previous: string | null = null;
+      for (const event of events) {
+        expect(event.hash).toBe(eventHash(event, previous));
+        previous = event.hash ?? null;
+      }
+      expect(new Set(events.map((e) => e.hash)).size).toBe(4);
+      // The first event of every stream starts a chain of its own.
+      const [first] = await store.readStream(other);
+      expect(first?.hash).toBe(eventHash(first!, null));
+    });
+
     it('tells onCommitted listeners that the log moved, until they stop listening', async () => {
       let calls = 0;
       const off = store.onCommitted(() => calls++);
@@ -70,6 +89,43 @@ export function eventStoreContract(name: string, open: () => Promise<StoreUnderT
       const before = calls;
       await store.appendToStream(`s-${randomUUID()}`, [sampleEvent('b')], 'no_stream');
       expect(calls).toBe(before);
+    });
+
+    it('reports its head, what is pending after a position, and each append to onAppended', async () => {
+      expect(await store.positionExists(0)).toBe(true);
+      expect(await store.readStream(`none-${randomUUID()}`)).toEqual([]);
+      const appended: Array<[string, number]> = [];
+      const off = store.onAppended((streamId, position) => appended.push([streamId, position]));
+      const stream = `p-${randomUUID()}`;
+      const first = await store.appendToStream(
+        stream,
+        [sampleEvent('p1'), sampleEvent('p2')],
+        'no_stream',
+      );
+      const second = await store.appendToStream(stream, [sampleEvent('p3')], 2);
+      off();
+      await store.appendToStream(`p-${randomUUID()}`, [sampleEvent('unheard')], 'no_stream');
+      expect(appended).toEqual([
+        [stream, first.lastPosition],
+        [stream, second.lastPosition],
+      ]);
+      const events = await store.readStream(stream);
+      expect(events.at(-1)!.position).toBe(second.lastPosition);
+      expect(await store.pendingAfter(events[0]!.position)).toEqual({
+        count: 3,
+        oldest: events[1]!.timestamp,
+      });
+      expect(await store.pendingAfter(events[0]!.position, { cap: 1 })).toEqual({
+        count: 1,
+        oldest: events[1]!.timestamp,
+      });
+      expect(await store.pendingAfter(0, { types: ['TicketReceived'] })).toEqual({
+        count: 0,
+        oldest: null,
+      });
+      const head = await store.headPosition();
+      expect(await store.positionExists(head)).toBe(true);
+      expect(await store.pendingAfter(head)).toEqual({ count: 0, oldest: null });
     });
 
     it('refuses an append at a stale expected version with the actual version', async () => {

@@ -1,4 +1,5 @@
 import {
+  allows,
   applyEvent,
   escalationFor,
   initialTicketState,
@@ -19,15 +20,22 @@ const a = sample.agentEvents;
 /** One sample of each event the machine knows; guards pick the ones that apply in a state. */
 export const graphEvents: TicketMachineEvent[] = [
   sample.received(),
+  sample.received(0.7, 0.5),
   sample.classificationStarted,
   sample.classified(1, 0.9),
   sample.classified(2, 0.9),
   sample.classified(3, 0.9),
   sample.classified(1, 0.3),
+  sample.classified(1, 0.6),
   sample.classificationFailed,
   sample.draftStarted,
   sample.drafted,
   sample.draftFailed,
+  sample.suggestionStarted,
+  sample.suggestionDrafted,
+  sample.suggestionFailed,
+  a.suggestionSent,
+  a.suggestionDiscarded,
   a.claimed,
   a.assignedToOther,
   a.released,
@@ -80,7 +88,7 @@ export function simplePaths(): GraphPath[] {
   const walk = (state: TicketState, events: TicketMachineEvent[], seen: Set<string>) => {
     paths.push({ name: nameOf(events) || '(start)', events, status: statusOf(state.snapshot) });
     for (const event of eventsIn(state.snapshot)) {
-      if (!state.snapshot.can(event)) continue;
+      if (!allows(state, event)) continue;
       const next = applyEvent(state, event, events.length + 1);
       const status = statusOf(next.snapshot);
       if (seen.has(status)) continue;
@@ -115,6 +123,10 @@ export function transitionPaths(): Array<GraphPath & { transition: Transition }>
       c.resolution !== null,
       c.closed?.reason,
       c.sla,
+      c.policy.suggestThreshold,
+      c.classification?.confidence,
+      c.suggestion?.status,
+      c.suggestionFailure !== null,
     ]);
   };
   const seen = new Map<string, TicketMachineEvent[]>();
@@ -126,7 +138,7 @@ export function transitionPaths(): Array<GraphPath & { transition: Transition }>
   while (queue.length > 0) {
     const { state, events } = queue.shift()!;
     for (const event of eventsIn(state.snapshot)) {
-      if (!state.snapshot.can(event)) continue;
+      if (!allows(state, event)) continue;
       const next = applyEvent(state, event, events.length + 1);
       const path = [...events, event];
       const transition = {

@@ -1,5 +1,11 @@
 import type { EventData } from '../../src/events/index.ts';
-import type { EventMeta, TicketMachineEvent } from '../../machines/index.ts';
+import {
+  decideAutomaticSteps,
+  pendingActor,
+  type EventMeta,
+  type TicketMachineEvent,
+  type TicketState,
+} from '../../machines/index.ts';
 
 /** Sample machine events for specifications and graph traversal. */
 export const meta: EventMeta = { at: '2026-11-24T10:00:00.000Z', actorId: 'test', version: 1 };
@@ -12,14 +18,17 @@ const trace = {
   attempts: 1,
 };
 
-export const received = (threshold = 0.7): TicketMachineEvent => ({
+export const received = (threshold = 0.7, suggestThreshold?: number): TicketMachineEvent => ({
   type: 'TicketReceived',
   data: {
     ticketId: '3f1b6f5e-4a55-4c1e-9a4e-0d8f3c1b2a10',
     subject: 'cannot log in',
     description: 'I forgot my password',
     requester: { email: 'ann@example.com' },
-    policy: { autoAnswerThreshold: threshold },
+    policy: {
+      autoAnswerThreshold: threshold,
+      ...(suggestThreshold !== undefined ? { suggestThreshold } : {}),
+    },
   },
   meta,
 });
@@ -67,6 +76,29 @@ export const draftFailed: TicketMachineEvent = {
   meta,
 };
 
+// Suggested answers: a level-1 ticket between the suggestion and the auto-answer thresholds.
+export const suggestionStarted: TicketMachineEvent = {
+  type: 'SuggestionDraftStarted',
+  data: { model: 'm' },
+  meta,
+};
+
+export const suggestionDrafted: TicketMachineEvent = {
+  type: 'xstate.done.actor.draftSuggestion',
+  output: {
+    answer: 'Restart the VPN client.',
+    citations: [{ id: 'vpn', title: 'VPN' }],
+    ...trace,
+  },
+  meta,
+};
+
+export const suggestionFailed: TicketMachineEvent = {
+  type: 'xstate.error.actor.draftSuggestion',
+  error: { reason: 'no_grounding', message: 'no article', model: 'm', latencyMs: 3 },
+  meta,
+};
+
 export const escalated = (data: EventData<'TicketEscalated'>): TicketMachineEvent => ({
   type: 'TicketEscalated',
   data,
@@ -84,6 +116,16 @@ const agent = 'agent@example.com';
 const other = 'lead@example.com';
 const agentMeta: EventMeta = { ...meta, actorId: agent };
 export const agentEvents = {
+  suggestionSent: {
+    type: 'SuggestionSent',
+    data: {
+      body: 'Restart the VPN client.',
+      citations: [{ id: 'vpn', title: 'VPN' }],
+      edited: false,
+    },
+    meta: agentMeta,
+  },
+  suggestionDiscarded: { type: 'SuggestionDiscarded', data: {}, meta: agentMeta },
   claimed: { type: 'TicketClaimed', data: { agent }, meta: agentMeta },
   assignedToOther: {
     type: 'TicketAssigned',
@@ -169,3 +211,24 @@ export const agentEvents = {
     meta: { ...meta, actorId: 'sla-scheduler' },
   },
 } satisfies Record<string, TicketMachineEvent>;
+
+/** What the workflow does next, in the words of the specs: from the module's own decisions. */
+export function nextStep(state: TicketState) {
+  const pending = pendingActor(state);
+  if (pending) return { kind: 'invoke' as const, actor: pending.actor, input: pending.input };
+  const [first] = decideAutomaticSteps(state, {
+    at: new Date('2026-01-01T00:00:00Z'),
+    actorId: 'workflow',
+    modelName: 'test',
+  }).events;
+  switch (first?.type) {
+    case 'ClassificationStarted':
+      return { kind: 'startClassification' as const };
+    case 'AnswerDraftStarted':
+      return { kind: 'startDraft' as const };
+    case 'TicketEscalated':
+      return { kind: 'escalate' as const, data: first.data };
+    default:
+      return null;
+  }
+}

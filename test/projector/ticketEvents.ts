@@ -11,37 +11,53 @@ const meta = {
 };
 
 /** A ticket's life in events the read models understand: received, escalated, closed. */
-export function ticketLife(ticketId = randomUUID()): { stream: string; events: AnyNewEvent[] } {
+/**
+ * A short valid ticket life in three steps: received; classified and escalated to level 2;
+ * closed. Each step is appended on its own (`appendStep`).
+ */
+export function ticketLife(ticketId = randomUUID()): { stream: string; steps: AnyNewEvent[][] } {
+  const trace = { model: 'm', promptVersion: 'v1', promptHash: 'h', latencyMs: 1, attempts: 1 };
   return {
     stream: `ticket-${ticketId}`,
-    events: [
-      createEvent(
-        'TicketReceived',
-        {
-          ticketId,
-          description: `printer ${ticketId.slice(0, 4)} jams`,
-          requester: { email: `r${ticketId.slice(0, 4)}@example.com` },
-          policy: { autoAnswerThreshold: 0.7 },
-        },
-        meta,
-      ),
-      createEvent(
-        'TicketEscalated',
-        { level: 2, reason: 'level_requires_agent', detail: 'needs an agent' },
-        meta,
-      ),
-      createEvent('TicketClosed', { reason: 'resolved', closedBy: 'agent' }, meta),
-    ] as AnyNewEvent[],
+    steps: [
+      [
+        createEvent(
+          'TicketReceived',
+          {
+            ticketId,
+            description: `printer ${ticketId.slice(0, 4)} jams`,
+            requester: { email: `r${ticketId.slice(0, 4)}@example.com` },
+            policy: { autoAnswerThreshold: 0.7 },
+          },
+          meta,
+        ),
+      ],
+      [
+        createEvent('ClassificationStarted', { model: 'm' }, meta),
+        createEvent(
+          'TicketClassified',
+          { level: 2, category: 'printing', confidence: 0.9, rationale: 'r', ...trace },
+          meta,
+        ),
+        createEvent(
+          'TicketEscalated',
+          { level: 2, reason: 'level_requires_agent', detail: 'needs an agent' },
+          meta,
+        ),
+      ],
+      [createEvent('TicketClosed', { reason: 'resolved', closedBy: 'agent' }, meta)],
+    ] as AnyNewEvent[][],
   };
 }
 
-/** Appends one event of a ticket's life (index `step`), with the right expected version. */
+/** Appends one step of a ticket's life (index `step`), with the right expected version. */
 export async function appendStep(
   store: EventStore,
   life: ReturnType<typeof ticketLife>,
   step: number,
 ) {
-  await store.appendToStream(life.stream, [life.events[step]!], step === 0 ? 'no_stream' : step);
+  const version = life.steps.slice(0, step).reduce((n, events) => n + events.length, 0);
+  await store.appendToStream(life.stream, life.steps[step]!, version === 0 ? 'no_stream' : version);
 }
 
 /** The tickets read model as a replay of every ticket stream gives it (selected columns). */

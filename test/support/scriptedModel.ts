@@ -41,6 +41,9 @@ export function scriptedModel(options: { hangOn?: RegExp; failOn?: RegExp } = {}
       };
       if (/password|log ?in|vpn/.test(text))
         result = { level: 1, category: 'account', confidence: 0.92, rationale: 'account access' };
+      // Level 1, between the suggestion and the auto-answer thresholds: a suggestion for agents.
+      if (/sometimes/.test(text))
+        result = { level: 1, category: 'network', confidence: 0.6, rationale: 'somewhat sure' };
       if (/printer/.test(text))
         result = { level: 1, category: 'printing', confidence: 0.4, rationale: 'unsure' };
       if (/datacenter|outage|down/.test(text))

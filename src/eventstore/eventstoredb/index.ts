@@ -22,7 +22,9 @@ export {
   resumePosition,
   revisionToVersion,
   toConcurrencyError,
+  toChainedEsdbEvents,
   toEsdbEvent,
   toExpectedRevision,
   type EsdbEventMetadata,
+  type EsdbStreamHead,
 } from './mapping.ts';

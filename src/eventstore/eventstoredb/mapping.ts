@@ -1,6 +1,6 @@
 /**
  * Pure mappings between ticketflow's event-store vocabulary and EventStoreDB's.
- * No I/O here: everything is unit-tested without a server (test/eventstore/eventstoredb.test.ts).
+ * No I/O here: everything is unit-tested without a server (test/eventstore/eventstoredb.unit.test.ts).
  */
 import {
   ANY,
@@ -21,6 +21,7 @@ import {
   type EventMetadata,
   type StoredEvent,
 } from '../../events/index.ts';
+import { chainHashes } from '../chain.ts';
 import { ConcurrencyError, type ExpectedVersion } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -108,14 +109,20 @@ export interface EsdbEventMetadata extends EventMetadata {
   /** Recognised by ESDB's system projections ($by_correlation_id). */
   $correlationId?: string;
   $causationId?: string;
+  /** The event's link in its stream's hash chain (docs/audit.md): hex SHA-256. */
+  chainHash?: string;
 }
 
-/** A ticketflow event as an ESDB JSON event; the event id is kept, which makes retries idempotent. */
-export function toEsdbEvent(event: AnyNewEvent): EsdbEventData {
+/**
+ * A ticketflow event as an ESDB JSON event; the event id is kept, which makes retries idempotent.
+ * `chainHash`: its hash-chain link, kept in the metadata beside the envelope.
+ */
+export function toEsdbEvent(event: AnyNewEvent, chainHash?: string): EsdbEventData {
   const metadata: EsdbEventMetadata = {
     ...event.metadata,
     schemaVersion: event.schemaVersion,
     timestamp: event.timestamp,
+    ...(chainHash ? { chainHash } : {}),
     $correlationId: event.metadata.correlationId,
     ...(event.metadata.causationId ? { $causationId: event.metadata.causationId } : {}),
   };
@@ -125,6 +132,31 @@ export function toEsdbEvent(event: AnyNewEvent): EsdbEventData {
     data: event.data as unknown as JSONType,
     metadata: metadata as unknown as JSONType,
   });
+}
+
+/** The last event of a stream as the chain needs it: its version and hash (null: unchained). */
+export interface EsdbStreamHead {
+  version: number;
+  hash: string | null;
+}
+
+/**
+ * A batch appended after `head`, each event chained to the one before as the PostgreSQL store
+ * chains them: the hash covers the event's data and ticketflow metadata as stored (the envelope
+ * keys schemaVersion, timestamp, chainHash and ESDB's `$` keys are fields or not ours).
+ */
+export function toChainedEsdbEvents(
+  streamId: string,
+  events: readonly AnyNewEvent[],
+  head: EsdbStreamHead | null,
+): EsdbEventData[] {
+  const stored = events.map((e, i) => ({
+    ...(JSON.parse(JSON.stringify(e)) as AnyNewEvent),
+    streamId,
+    version: (head?.version ?? 0) + i + 1,
+  }));
+  const hashes = chainHashes(stored, head?.hash ?? null);
+  return events.map((event, i) => toEsdbEvent(event, hashes[i]));
 }
 
 /** ESDB's own events: `$`-prefixed types (`$>` links, `$metadata`, ...) or streams (`$stats`, `$$x`). */
@@ -164,7 +196,8 @@ export function fromRecordedEvent(
 ): StoredEvent | null {
   const namespace = options.namespace ?? '';
   if (classifyEvent(event, namespace) !== 'ours') return null;
-  const { schemaVersion, timestamp, ...rest } = event.metadata as unknown as EsdbEventMetadata;
+  const { schemaVersion, timestamp, chainHash, ...rest } =
+    event.metadata as unknown as EsdbEventMetadata;
   if (!isEventType(event.type)) throw new UnknownEventError(event.type, schemaVersion);
   const position = positionToNumber(event.position) ?? options.position;
   if (position === undefined) {
@@ -185,6 +218,7 @@ export function fromRecordedEvent(
     data: upcast(event.type, schemaVersion, event.data, metadata),
     metadata,
     timestamp,
+    ...(chainHash ? { hash: chainHash } : {}),
   } as StoredEvent;
 }
 

@@ -9,7 +9,6 @@ import {
   type AllStreamResolvedEvent,
   type ReadPosition,
   type ResolvedEvent,
-  type StreamingRead,
 } from '@eventstore/db-client';
 import type { AnyNewEvent, StoredEvent } from '../../events/index.ts';
 import type {
@@ -30,9 +29,12 @@ import {
   resumePosition,
   revisionToVersion,
   toConcurrencyError,
-  toEsdbEvent,
+  toChainedEsdbEvents,
+  type EsdbEventMetadata,
+  type EsdbStreamHead,
   toExpectedRevision,
 } from './mapping.ts';
+import { collect } from './collect.ts';
 import { subscribeEventStoreDbPort } from './subscribe.ts';
 
 export interface EventStoreDbStoreOptions {
@@ -55,28 +57,6 @@ const defaultDeadlineMs = 10_000;
 const scanPageSize = 500;
 /** How far back headPosition looks for one of our events among system events. */
 const headScanLimit = 10_000;
-
-/** Drains a read, cancelling it when it outlives `deadlineMs` (reads have no gRPC deadline). */
-async function collect<T>(read: StreamingRead<T>, deadlineMs: number, onTimeout: () => Error) {
-  const items: T[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const drained = (async () => {
-    for await (const item of read) items.push(item);
-  })();
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      void read.cancel().catch(() => undefined);
-      reject(onTimeout());
-    }, deadlineMs);
-  });
-  drained.catch(() => undefined); // settled after a timeout: nobody waits for it any more
-  try {
-    await Promise.race([drained, timedOut]);
-    return items;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * The EventStoreDB event store: one ESDB stream per ticketflow stream, ESDB's own optimistic
@@ -192,7 +172,8 @@ export function createEventStoreDbStore(options: EventStoreDbStoreOptions): Even
     return { nextExpectedVersion: revisionToVersion(last.revision), lastPosition };
   }
 
-  async function streamVersion(streamId: string): Promise<number> {
+  /** The stream's last event: its version and chain hash; null when the stream does not exist. */
+  async function streamHead(streamId: string): Promise<EsdbStreamHead | null> {
     const operation = `readStream ${streamId}`;
     try {
       const [last] = await call(operation, () =>
@@ -206,10 +187,45 @@ export function createEventStoreDbStore(options: EventStoreDbStoreOptions): Even
           timeoutError(operation),
         ),
       );
-      return last?.event ? revisionToVersion(last.event.revision) : 0;
+      if (!last?.event) return null;
+      const meta = last.event.metadata as Partial<EsdbEventMetadata> | undefined;
+      const hash = meta && typeof meta.chainHash === 'string' ? meta.chainHash : null;
+      return { version: revisionToVersion(last.event.revision), hash };
     } catch (error) {
-      if (error instanceof StreamNotFoundError) return 0;
+      if (error instanceof StreamNotFoundError) return null;
       throw error;
+    }
+  }
+
+  async function streamVersion(streamId: string): Promise<number> {
+    return (await streamHead(streamId))?.version ?? 0;
+  }
+
+  /**
+   * Appends chained to the stream's last event. An `any` append is made conditional on the head it
+   * chained to (so no two appends chain to the same hash), and read again when it lost a race.
+   */
+  async function appendChained(
+    streamId: string,
+    events: readonly AnyNewEvent[],
+    expected: ExpectedVersion,
+  ) {
+    for (let attempt = 0; ; attempt++) {
+      const head = await streamHead(streamId);
+      const expectedRevision = toExpectedRevision(
+        expected === 'any' ? (head?.version ?? 'no_stream') : expected,
+      );
+      try {
+        return await call(`appendToStream ${streamId}`, () =>
+          client.appendToStream(streamName(streamId), toChainedEsdbEvents(streamId, events, head), {
+            expectedRevision,
+            deadline,
+          }),
+        );
+      } catch (error) {
+        const raced = error instanceof WrongExpectedVersionError && expected === 'any';
+        if (!raced || attempt >= 20 || (await findEarlierAppend(streamId, events))) throw error;
+      }
     }
   }
 
@@ -222,15 +238,9 @@ export function createEventStoreDbStore(options: EventStoreDbStoreOptions): Even
       if (events.length === 0) {
         return { nextExpectedVersion: await streamVersion(streamId), lastPosition: 0 };
       }
-      const expectedRevision = toExpectedRevision(expected);
       let result;
       try {
-        result = await call(`appendToStream ${streamId}`, () =>
-          client.appendToStream(streamName(streamId), events.map(toEsdbEvent), {
-            expectedRevision,
-            deadline,
-          }),
-        );
+        result = await appendChained(streamId, events, expected);
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         const earlier = await findEarlierAppend(streamId, events);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { articleSections } from '../../kb/parse.ts';
+import { articleSections } from '../../kb/index.ts';
 import type { Citation, KbArticle } from '../types.ts';
 
 export const DRAFT_PROMPT_VERSION = 'local-draft-v1';

@@ -12,21 +12,23 @@ export {
   type LocalModel,
   type LocalModelOptions,
 } from './model.ts';
+export { LocalClassifier, type Prediction } from './classifier.ts';
+export {
+  DEFAULT_TARGET_PRECISION,
+  recommendedThreshold,
+  type ClassifierFile,
+} from './modelFile.ts';
+export { applyCalibration, isotonic } from './stacking.ts';
 export {
   LEVELS,
-  LocalClassifier,
-  applyCalibration,
   defaultTrainOptions,
   hashFold,
-  isotonic,
   modelText,
   ticketKey,
-  type ClassifierFile,
   type Level,
-  type Prediction,
   type TrainOptions,
   type TrainingRow,
-} from './classifier.ts';
+} from './trainingInput.ts';
 export {
   readTrainingFile,
   saveClassifier,

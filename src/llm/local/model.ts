@@ -15,7 +15,8 @@ import {
   type ModelTrace,
   type TicketText,
 } from '../types.ts';
-import { LocalClassifier, type ClassifierFile } from './classifier.ts';
+import { LocalClassifier } from './classifier.ts';
+import { recommendedThreshold, type ClassifierFile } from './modelFile.ts';
 import { DRAFT_PROMPT_VERSION, DRAFT_TEMPLATE_HASH, renderDraft } from './draft.ts';
 import { ticketToText } from './text.ts';
 
@@ -100,6 +101,7 @@ export function createLocalModel(options: LocalModelOptions = {}): LocalModel {
     name,
     classifier,
     version: classifier.version,
+    recommendedAutoAnswerThreshold: recommendedThreshold(classifier.file)?.threshold,
 
     async classify(ticket: TicketText, callOptions?: CallOptions) {
       const started = performance.now();

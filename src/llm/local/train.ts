@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { LocalClassifier } from './classifier.ts';
 import {
-  LocalClassifier,
   defaultTrainOptions,
   type Level,
   type TrainOptions,
   type TrainingRow,
-} from './classifier.ts';
+} from './trainingInput.ts';
 
 /** A row of a JSONL training file: `{subject?, body | description, level, category?, group?}`. */
 export interface RawTrainingRow {

@@ -27,6 +27,7 @@ import {
   type ModelTrace,
   type TicketText,
 } from '../types.ts';
+import { repeatsInstructions } from '../injection.ts';
 import { createOllamaEmbedder, type Embedder } from './embedder.ts';
 import { normalizeHost, requestJson, type FetchLike } from './http.ts';
 
@@ -264,11 +265,12 @@ export function createOllamaModel(options: OllamaModelOptions): OllamaModel {
             .min(1),
         }),
       ) as Record<string, unknown>;
+      const prompt = renderDraftPrompt(ticket, [...byId.values()]);
       return call<Draft>(
         {
-          prompt: renderDraftPrompt(ticket, [...byId.values()]),
+          prompt,
           format,
-          parse: (content) => parseDraft(content, byId),
+          parse: (content) => parseDraft(content, byId, prompt.system),
           what: `${name} draft`,
         },
         callOptions,
@@ -297,12 +299,20 @@ function parseWith<T>(content: string, schema: z.ZodType<T>): Parsed<T> {
   return { ok: false, problem: describeIssues(result.error) };
 }
 
-function parseDraft(content: string, byId: Map<string, KbArticle>): Parsed<Draft> {
+function parseDraft(
+  content: string,
+  byId: Map<string, KbArticle>,
+  instructions: string,
+): Parsed<Draft> {
   const parsed = parseWith(content, draftSchema);
   if (!parsed.ok) return parsed;
   const draft = parsed.value;
   if (draft.answer.trim() === NO_ANSWER) {
     throw new ModelError('no_grounding', 'the model found no answer in the given articles');
+  }
+  // An answer goes to the requester: one that repeats the instructions was talked into it.
+  if (repeatsInstructions(draft.answer, instructions)) {
+    return { ok: false, problem: 'the answer repeats the instructions; answer the ticket only' };
   }
   const unknown = draft.citations.filter((c) => !byId.has(c.id)).map((c) => c.id);
   if (unknown.length > 0) {

@@ -1,0 +1,27 @@
+import type { Migration } from '../db/index.ts';
+
+/**
+ * The audit log (docs/audit.md): the Merkle tree's leaves, each an event hash in the log's commit
+ * order, and the signed checkpoints. Only the sequencer writes here.
+ */
+export const auditMigrations: Migration[] = [
+  {
+    id: '095_audit_log',
+    statements: [
+      `CREATE TABLE tf_audit_leaves (
+        leaf_index bigint PRIMARY KEY,
+        position bigint NOT NULL UNIQUE,
+        stream_id text NOT NULL,
+        version bigint NOT NULL,
+        event_hash bytea NOT NULL
+      )`,
+      `CREATE INDEX tf_audit_leaves_stream ON tf_audit_leaves (stream_id, version)`,
+      `CREATE TABLE tf_audit_checkpoints (
+        tree_size bigint PRIMARY KEY,
+        root bytea NOT NULL,
+        note text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+];

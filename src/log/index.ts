@@ -1,0 +1,8 @@
+export {
+  createLogger,
+  loggerOptions,
+  redactPaths,
+  scrubText,
+  serializeError,
+  serializeRequest,
+} from './logger.ts';
