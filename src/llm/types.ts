@@ -17,6 +17,9 @@ export const classificationSchema = z.object({
 });
 export type Classification = z.infer<typeof classificationSchema>;
 
+/** A classification as the workflow records it: the screen adds what it found (src/llm/injection.ts). */
+export type ScreenedClassification = Classification & { injectionSuspected?: string[] };
+
 export const citationSchema = z.object({
   id: z.string().min(1),
   title: z.string().min(1),
@@ -70,7 +73,7 @@ export interface LanguageModel {
   classify(
     ticket: TicketText,
     options?: CallOptions,
-  ): Promise<{ result: Classification; trace: ModelTrace }>;
+  ): Promise<{ result: ScreenedClassification; trace: ModelTrace }>;
   draft(
     ticket: TicketText,
     articles: KbArticle[],
