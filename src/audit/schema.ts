@@ -24,4 +24,16 @@ export const auditMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    // A witness's cosignature lines for a checkpoint (c2sp.org/tlog-witness), as it returned them.
+    id: '096_audit_cosignatures',
+    statements: [
+      `CREATE TABLE tf_audit_cosignatures (
+        tree_size bigint NOT NULL,
+        line text NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tree_size, line)
+      )`,
+    ],
+  },
 ];

@@ -10,6 +10,7 @@ import type { Database } from '../db/index.ts';
 import { chainRowsInCommitOrder } from '../eventstore/index.ts';
 import type { Lease } from '../projector/index.ts';
 import { CompactTree, leafHash } from './merkle.ts';
+import type { Witness } from './witness.ts';
 import { checkpointText, signNote, type SignerKey } from './note.ts';
 import {
   insertCheckpoint,
@@ -35,6 +36,8 @@ export interface SequencerOptions {
   pollMs: number;
   /** Each signed checkpoint is appended here as a JSON line `{"note": "..."}`. */
   checkpointFile?: string | undefined;
+  /** Each signed checkpoint is submitted to this witness for its cosignature. */
+  witness?: Witness | undefined;
   logger: Logger;
   now?: () => number;
 }
@@ -104,7 +107,24 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     checkpointed = { size: current.size, at: now() };
     if (options.checkpointFile)
       await appendFile(options.checkpointFile, `${JSON.stringify({ note })}\n`, { mode: 0o644 });
+    await submitToWitness(made);
     return made;
+  }
+
+  /**
+   * A witness that is away or refuses does not stop the log: the checkpoint is published anyway,
+   * and the next one carries a consistency proof from whatever the witness last cosigned.
+   */
+  async function submitToWitness(made: StoredCheckpoint): Promise<void> {
+    if (!options.witness) return;
+    try {
+      await options.witness.submit(made);
+    } catch (error) {
+      logger.warn(
+        { err: error, size: made.size },
+        'witness unreachable; the next checkpoint retries',
+      );
+    }
   }
 
   async function run({ force = false } = {}) {
