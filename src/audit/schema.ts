@@ -36,4 +36,17 @@ export const auditMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    // Complete, aligned subtrees of 16 leaves or more (src/audit/storedTree.ts): proofs read
+    // O(log² n) of them instead of every leaf.
+    id: '097_audit_nodes',
+    statements: [
+      `CREATE TABLE tf_audit_nodes (
+        size bigint NOT NULL,
+        start bigint NOT NULL,
+        hash bytea NOT NULL,
+        PRIMARY KEY (size, start)
+      )`,
+    ],
+  },
 ];

@@ -6,8 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
-import { MerkleTree } from './merkle.ts';
-import { insertCosignatures, leafHashesUpTo, type StoredCheckpoint } from './store.ts';
+import { insertCosignatures, type StoredCheckpoint } from './store.ts';
+import { storedConsistencyProof } from './storedTree.ts';
 
 /** A witness may send at most this many proof lines (the spec's limit). */
 const MAX_PROOF_LINES = 63;
@@ -55,7 +55,7 @@ export function createWitness(options: WitnessOptions): Witness {
 
   async function proofFrom(oldSize: number, size: number): Promise<Buffer[]> {
     if (oldSize === 0 || oldSize === size) return [];
-    return new MerkleTree(await leafHashesUpTo(db, size)).consistencyProof(oldSize, size);
+    return storedConsistencyProof(db, oldSize, size);
   }
 
   async function post(oldSize: number, checkpoint: StoredCheckpoint) {
