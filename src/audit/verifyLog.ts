@@ -38,6 +38,18 @@ export async function verifyAll(db: Database, options: VerifyAllOptions): Promis
   return { findings, events: events.size, leaves: leaves.length, checkpoints };
 }
 
+/** Pages of `source`, the next one already being read while the caller hashes this one. */
+async function* readingAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const pages = source[Symbol.asyncIterator]();
+  let next = pages.next();
+  for (;;) {
+    const page = await next;
+    if (page.done) return;
+    next = pages.next();
+    yield page.value;
+  }
+}
+
 /** Every stream: versions 1, 2, 3 … and each hash recomputed from the row and the hash before. */
 async function verifyChains(db: Database, findings: Finding[]): Promise<Map<number, Stored>> {
   const byPosition = new Map<number, Stored>();
@@ -56,7 +68,7 @@ async function verifyChains(db: Database, findings: Finding[]): Promise<Map<numb
         message: `the stream's last event is version ${row.version}, its stream row says ${head.version} (events missing at the tail)`,
       });
   };
-  for await (const page of chainRowsByStream(db)) {
+  for await (const page of readingAhead(chainRowsByStream(db))) {
     for (const row of page) {
       const previous = last?.streamId === row.streamId ? last : null;
       if (!previous) endStream(last);
