@@ -4,8 +4,10 @@
  *                  [--out models/local-model.json]
  *
  * Trains the embedded local model. Rows: `{subject?, body | description, level, category?}`.
- * `--from-events` adds the tickets whose level an agent corrected, read from the product's own
- * event log (the server's configuration: DATABASE_URL or DATA_DIR, EVENTSTORE, ESDB_URL);
+ * `--from-events` adds the tickets whose level agents settled, read from the product's own event
+ * log (the server's configuration: DATABASE_URL or DATA_DIR, EVENTSTORE, ESDB_URL): re-levelled
+ * tickets, suggested answers sent, and suggestions discarded and replaced by the agent's own reply
+ * (`readCorrections` in src/workflow/corrections.ts);
  * `--corrections` adds such rows from files. The model file records the lowest level-1 confidence at
  * which automatic answers reached `--precision` (default 0.95) on the out-of-fold scores: the
  * server's automatic-answer threshold unless AUTO_ANSWER_THRESHOLD is set; and the lowest confidence
@@ -53,8 +55,10 @@ if (values.help) {
   process.exit(0);
 }
 
-/** The agents' corrections in the product's event log, as training rows. */
-async function correctionsFromLog(config: Config): Promise<TrainingRow[]> {
+/** The agents' verdicts on levels in the product's event log, as training rows. */
+async function correctionsFromLog(
+  config: Config,
+): Promise<Array<TrainingRow & { verdict: string }>> {
   // EventStoreDB holds the log itself; PostgreSQL/PGlite only when it is the event store.
   const db =
     config.EVENTSTORE === 'postgres' ? await openDatabase(config, { existing: true }) : undefined;
@@ -65,6 +69,7 @@ async function correctionsFromLog(config: Config): Promise<TrainingRow[]> {
         subject: t.subject,
         description: t.description,
         level: t.level,
+        verdict: t.verdict,
       }));
     } finally {
       await store.close();
@@ -116,7 +121,11 @@ if (values['from-events']) {
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
-  console.error(`event log: ${corrections.length} tickets re-levelled by agents`);
+  const count = (verdict: string) => corrections.filter((c) => c.verdict === verdict).length;
+  console.error(
+    `event log: ${corrections.length} tickets settled by agents (${count('relevelled')} re-levelled, ` +
+      `${count('suggestion_sent')} suggestions sent, ${count('suggestion_replaced')} suggestions replaced by an agent's reply)`,
+  );
   extraRows.push(...corrections);
 }
 const classifier = trainFromRows(rows, {
