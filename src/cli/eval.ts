@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import {
   autoAnswerThresholdFor,
   FALLBACK_AUTO_ANSWER_THRESHOLD,
+  FALLBACK_SUGGEST_THRESHOLD,
   loadConfig,
   suggestThresholdFor,
 } from '../config/index.ts';
@@ -203,7 +204,8 @@ async function run(
     compareConcurrency: config.OLLAMA_MAX_CONCURRENT,
     timeouts: { classifyMs: config.CLASSIFY_TIMEOUT_MS, draftMs: config.DRAFT_TIMEOUT_MS },
     threshold: inForce,
-    suggestThreshold: suggest.threshold,
+    // No band in force: the band SUGGEST_THRESHOLD=0.5 would give is measured, and said so.
+    suggestThreshold: suggest.threshold ?? FALLBACK_SUGGEST_THRESHOLD,
     recommendedThreshold: recommended?.threshold,
     nearest: (row) => classifier.predict(row.subject, row.description).nearest,
   });
@@ -222,6 +224,10 @@ async function run(
       modelName: model.name,
       recommendedThreshold: recommended?.threshold,
       recommendedPrecision: recommended?.precision,
+      bandNote:
+        suggest.threshold === undefined
+          ? `The model recommends no suggestion band (no band below ${inForce} held ${recommendedSuggestThreshold(classifier.file)?.precision ?? 0.8} level-1 tickets on its training data's out-of-fold scores), so the server suggests nothing unless SUGGEST_THRESHOLD is set; the band below is what SUGGEST_THRESHOLD=${FALLBACK_SUGGEST_THRESHOLD} would give.`
+          : undefined,
     },
   };
 }
