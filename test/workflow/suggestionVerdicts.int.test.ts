@@ -34,6 +34,11 @@ describe.each(databaseKinds)('suggestion verdicts as training rows on %s', (kind
     expect(res.body.status).toBe('escalated');
     return res.body as { id: string; version: number };
   };
+  /** The log as `train --from-events` reads it, once every command written is visible to it. */
+  const corrections = async () => {
+    await app.tf.store.awaitVisible?.(5000);
+    return readCorrections(app.tf.store);
+  };
   /** Runs the agent's commands in order, each at the version the last one left. */
   const work = async (ticket: { id: string; version: number }, ...commands: object[]) => {
     let version = ticket.version;
@@ -71,7 +76,7 @@ describe.each(databaseKinds)('suggestion verdicts as training rows on %s', (kind
     const undecided = await file('The VPN sometimes shows me offline');
     await work(undecided, { type: 'discard_suggestion' });
 
-    const rows = await readCorrections(app.tf.store);
+    const rows = await corrections();
     const byId = new Map(rows.map((r) => [r.ticketId, r]));
     expect(byId.get(sent.id)).toMatchObject({
       description: 'The VPN drops sometimes when I dock the laptop',
@@ -97,7 +102,7 @@ describe.each(databaseKinds)('suggestion verdicts as training rows on %s', (kind
       { type: 'send_suggestion' },
       { type: 'relevel', level: 2, reason: 'the print server itself is failing' },
     );
-    const row = (await readCorrections(app.tf.store)).find((r) => r.ticketId === ticket.id);
+    const row = (await corrections()).find((r) => r.ticketId === ticket.id);
     expect(row).toMatchObject({ level: 2, originalLevel: 1, verdict: 'relevelled' });
   });
 });
