@@ -51,8 +51,9 @@ export const configSchema = z.object({
   /**
    * Level-1 tickets from this confidence up to the auto-answer threshold escalate with the model's
    * draft attached as a suggestion for agents (docs/llm.md, "Suggested answers"); 1 turns it off.
+   * Unset: the model's recommendation, else `FALLBACK_SUGGEST_THRESHOLD` (`suggestThresholdFor`).
    */
-  SUGGEST_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  SUGGEST_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   CLASSIFY_TIMEOUT_MS: number(30_000),
   DRAFT_TIMEOUT_MS: number(60_000),
   MAX_CONCURRENT_TICKETS: z.coerce.number().int().positive().default(64),
@@ -169,6 +170,28 @@ export function autoAnswerThresholdFor(
   if (recommended !== undefined && recommended > FALLBACK_AUTO_ANSWER_THRESHOLD)
     return { threshold: recommended, source: 'model' };
   return { threshold: FALLBACK_AUTO_ANSWER_THRESHOLD, source: 'fallback' };
+}
+
+/** The suggestion threshold when neither SUGGEST_THRESHOLD nor the model gives one. */
+export const FALLBACK_SUGGEST_THRESHOLD = 0.5;
+
+/**
+ * The suggestion band's lower edge in force: SUGGEST_THRESHOLD, else the model's recommendation
+ * (chosen from its out-of-fold scores; 1 when no band was precise enough), else the fallback.
+ * Undefined (no band) when it is not below the automatic-answer threshold in force.
+ */
+export function suggestThresholdFor(
+  config: Pick<Config, 'SUGGEST_THRESHOLD'>,
+  model: { recommendedSuggestThreshold?: number | undefined },
+  autoAnswerThreshold: number,
+): { threshold: number | undefined; source: 'config' | 'model' | 'fallback' } {
+  const [threshold, source] =
+    config.SUGGEST_THRESHOLD !== undefined
+      ? [config.SUGGEST_THRESHOLD, 'config' as const]
+      : model.recommendedSuggestThreshold !== undefined
+        ? [model.recommendedSuggestThreshold, 'model' as const]
+        : [FALLBACK_SUGGEST_THRESHOLD, 'fallback' as const];
+  return { threshold: threshold < autoAnswerThreshold ? threshold : undefined, source };
 }
 
 /** An origin exactly as a browser sends it: `https://desk.example.com`, no path, no slash. */

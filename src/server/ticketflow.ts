@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Express } from 'express';
 import { createHttpApp } from '../api/index.ts';
 import { rateLimitSettingsFrom } from '../api/index.ts';
-import { autoAnswerThresholdFor, type Config } from '../config/index.ts';
+import { autoAnswerThresholdFor, suggestThresholdFor, type Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
 import { createEventStoreDbStore } from '../eventstore/eventstoredb/index.ts';
@@ -129,9 +129,16 @@ export async function createTicketflow(
     overrides.llm ?? (await createLanguageModel(config, knowledgeBase)),
   );
   const autoAnswer = autoAnswerThresholdFor(config, llm);
+  const suggest = suggestThresholdFor(config, llm, autoAnswer.threshold);
   logger.info(
-    { autoAnswerThreshold: autoAnswer.threshold, source: autoAnswer.source, model: llm.name },
-    'automatic-answer threshold',
+    {
+      autoAnswerThreshold: autoAnswer.threshold,
+      source: autoAnswer.source,
+      suggestThreshold: suggest.threshold ?? null,
+      suggestSource: suggest.source,
+      model: llm.name,
+    },
+    'automatic-answer and suggestion thresholds',
   );
   const actors = createTicketActors(llm, knowledgeBase, {
     classifyMs: config.CLASSIFY_TIMEOUT_MS,
@@ -144,7 +151,7 @@ export async function createTicketflow(
     modelName: actors.modelName,
     logger: logger.child({ component: 'workflow' }),
     autoAnswerThreshold: autoAnswer.threshold,
-    suggestThreshold: config.SUGGEST_THRESHOLD,
+    suggestThreshold: suggest.threshold,
     maxConcurrentTickets: config.MAX_CONCURRENT_TICKETS,
     // In the read-model database even when EventStoreDB holds the log.
     idempotency: createSqlIdempotencyKeys(db),
