@@ -11,6 +11,7 @@ const groupTitles: Record<string, string> = {
   growth: 'Growth with the size of the log',
   e2e: 'End to end through HTTP, local model',
   standin: 'End to end with the Ollama-protocol stand-in (3.4 s per call, 4 at once)',
+  webhooks: 'Webhooks: deliveries per second and event-to-delivery lag, one process',
 };
 
 const fmt = (x: number | undefined): string => {

@@ -22,6 +22,7 @@ export {
 export { publicResponseKinds, responsesOf, type ResponseKind } from './responses.ts';
 export { queueOf, type QueueFilter, type QueueItem } from './queues.ts';
 export {
+  webhookEndpointsProjection,
   getWebhookEndpoint,
   listWebhookEndpoints,
   type WebhookEndpointRow,

@@ -84,7 +84,8 @@ export function createDispatcher(options: DispatcherOptions) {
     };
     if (verdict.kind === 'gone') await options.onGone(d);
     results.push([d, result]);
-    void flush();
+    // Settled only once recorded: the ticket's next event is claimable from then on.
+    await flush();
   }
 
   /** Records finished tries in batches: one transaction for all that finished meanwhile. */
@@ -133,7 +134,8 @@ export function createDispatcher(options: DispatcherOptions) {
       woken = false;
       const free = options.concurrency - inFlight;
       let taken: ClaimedDelivery[] = [];
-      if (free > 0) {
+      // Claims in batches: a claim per finished delivery would cost a query per delivery.
+      if (free > 0 && (inFlight === 0 || free >= Math.ceil(options.concurrency / 4))) {
         try {
           const wallNow = new Date();
           taken = await claim(db, {
@@ -153,7 +155,7 @@ export function createDispatcher(options: DispatcherOptions) {
           .catch((error: unknown) => logger.error({ err: error }, 'webhook delivery failed'))
           .finally(settle);
       }
-      if (taken.length === free && free > 0) continue;
+      if (taken.length > 0 && taken.length === free) continue;
       if (woken) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.pollMs);

@@ -132,10 +132,12 @@ export function createWebhookService(options: WebhookServiceOptions) {
     onEnqueued: () => dispatcher.wake(),
   });
   let refreshTimer: NodeJS.Timeout | null = null;
+  let running = false;
 
-  /** After a change: the read model, then the scanners, then the dispatcher see it at once. */
+  /** After a change: the read model, then (where this process delivers) scanners and dispatcher. */
   async function changed(): Promise<void> {
     await options.catchUp();
+    if (!running) return;
     await scanner
       .refresh()
       .catch((error: unknown) => logger.warn({ err: error }, 'webhook refresh failed'));
@@ -249,6 +251,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
 
     async start(): Promise<void> {
       if (!settings.deliver) return;
+      running = true;
       dispatcher.start();
       await scanner
         .refresh()
@@ -266,6 +269,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
     wake: () => dispatcher.wake(),
 
     async stop(): Promise<void> {
+      running = false;
       if (refreshTimer) clearInterval(refreshTimer);
       await scanner.stop();
       await dispatcher.stop();
