@@ -129,8 +129,10 @@ export async function enqueue(
 /**
  * Takes up to `limit` due deliveries of enabled endpoints for `owner` until `leaseUntil`.
  * `FOR UPDATE SKIP LOCKED`: processes claiming at once never take the same row, and a row is
- * taken only while no earlier row of its ticket (same `order_key`) is unfinished, so a failing
- * event holds back its own ticket's later events and nobody else's.
+ * taken only while no earlier row of its ticket (same `order_key`) is unfinished — only each
+ * ticket's oldest pending row (`heads`, one pass over the pending index) is a candidate — so a
+ * failing event holds back its own ticket's later events and nobody else's. A head finished by
+ * another process after this statement's snapshot fails the re-check under the row lock.
  */
 export async function claim(
   db: Database,
@@ -139,24 +141,32 @@ export async function claim(
   const { rows } = await db.transaction(async (tx) => {
     await tx.query(relaxedCommit);
     return tx.query<Record<string, unknown>>(
-      `WITH due AS (
-       SELECT d.id FROM tf_webhook_deliveries d
-       JOIN tf_webhook_endpoints e ON e.endpoint_id = d.endpoint_id AND e.enabled AND NOT e.deleted
-       WHERE d.state = 'pending' AND d.next_attempt_at <= $1
-         AND (d.lease_until IS NULL OR d.lease_until < $2)
-         AND (d.order_key IS NULL OR NOT EXISTS (
-           SELECT 1 FROM tf_webhook_deliveries p
-           WHERE p.endpoint_id = d.endpoint_id AND p.order_key = d.order_key
-             AND p.state = 'pending' AND p.id < d.id))
-       ORDER BY d.next_attempt_at, d.id
-       LIMIT $5
-       FOR UPDATE OF d SKIP LOCKED
-     )
-     UPDATE tf_webhook_deliveries d
-     SET lease_owner = $3, lease_until = $4, attempts = d.attempts + 1
-     FROM due, tf_webhook_endpoints e
-     WHERE d.id = due.id AND e.endpoint_id = d.endpoint_id
-     RETURNING d.id, d.endpoint_id, d.event_id, d.position, d.attempts, d.body, d.event_time,
+      `WITH heads AS MATERIALIZED (
+         SELECT DISTINCT ON (endpoint_id, order_key) id FROM tf_webhook_deliveries
+         WHERE state = 'pending' AND order_key IS NOT NULL
+         ORDER BY endpoint_id, order_key, id
+       ),
+       candidates AS (
+         SELECT id FROM heads
+         UNION ALL
+         SELECT id FROM tf_webhook_deliveries
+         WHERE state = 'pending' AND order_key IS NULL AND next_attempt_at <= $1
+       ),
+       due AS (
+         SELECT d.id FROM tf_webhook_deliveries d
+         JOIN candidates c ON c.id = d.id
+         JOIN tf_webhook_endpoints e ON e.endpoint_id = d.endpoint_id AND e.enabled AND NOT e.deleted
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $1
+           AND (d.lease_until IS NULL OR d.lease_until < $2)
+         ORDER BY d.next_attempt_at, d.id
+         LIMIT $5
+         FOR UPDATE OF d SKIP LOCKED
+       )
+       UPDATE tf_webhook_deliveries d
+       SET lease_owner = $3, lease_until = $4, attempts = d.attempts + 1
+       FROM due, tf_webhook_endpoints e
+       WHERE d.id = due.id AND e.endpoint_id = d.endpoint_id
+       RETURNING d.id, d.endpoint_id, d.event_id, d.position, d.attempts, d.body, d.event_time,
                e.url, e.secrets`,
       [
         options.now.toISOString(),
