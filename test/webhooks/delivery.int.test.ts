@@ -82,4 +82,74 @@ describe.each(databaseKinds)('webhook delivery on %s', (kind) => {
     expect(log.body.items.length).toBe(expected.length);
     expect(log.body.items[0]).toMatchObject({ statusCode: 204, state: 'delivered' });
   });
+
+  it("filters by event type and by the ticket's level as of each event", async () => {
+    const typed = await startReceiver();
+    const leveled = await startReceiver();
+    const byType = await app.http
+      .post('/api/webhooks')
+      .set(integrator)
+      .send({ url: typed.url, types: ['TicketReceived'] });
+    const byLevel = await app.http
+      .post('/api/webhooks')
+      .set(integrator)
+      .send({ url: leveled.url, levels: [3] });
+    expect([byType.status, byLevel.status]).toEqual([201, 201]);
+    const outage = await app.http
+      .post('/api/tickets')
+      .set('Prefer', 'wait=10')
+      .send({ description: 'datacenter down', requester: { email: 'ann@example.com' } });
+    expect(outage.body.level).toBe(3);
+    await app.http
+      .post('/api/tickets')
+      .set('Prefer', 'wait=10')
+      .send({ description: 'vpn broken', requester: { email: 'ann@example.com' } });
+    await app.tf.store.awaitVisible?.();
+    const { rows } = await app.db.query<{ event_id: string; type: string; stream_id: string }>(
+      `SELECT event_id, type, stream_id FROM tf_events WHERE position > $1 AND stream_id LIKE 'ticket-%'
+       ORDER BY position`,
+      [byLevel.body.createdPosition],
+    );
+    const received = rows.filter((r) => r.type === 'TicketReceived').map((r) => r.event_id);
+    await until(() => typed.accepted.length === received.length, 'the TicketReceived events');
+    expect(typed.accepted.map((r) => r.event.id)).toEqual(received);
+    // Level 3: the outage's events from its classification on, nothing of the other ticket.
+    const outageEvents = rows.filter((r) => r.stream_id === `ticket-${outage.body.id}`);
+    const fromClassified = outageEvents
+      .slice(outageEvents.findIndex((r) => r.type === 'TicketClassified'))
+      .map((r) => r.event_id);
+    await until(() => leveled.accepted.length === fromClassified.length, 'the level-3 events');
+    expect(leveled.accepted.map((r) => r.event.id)).toEqual(fromClassified);
+    await typed.stop();
+    await leveled.stop();
+  });
+
+  it('refuses private and plain-http targets without the allow-list, writing nothing', async () => {
+    const before = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tf_events');
+    for (const url of ['https://10.0.0.1/hook', 'https://169.254.169.254/x', 'https://[::1]/']) {
+      const res = await app.http.post('/api/webhooks').set(integrator).send({ url });
+      expect(res.status).toBe(422);
+      expect(res.body.title).toBe('Refused target');
+    }
+    const after = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tf_events');
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+  });
+
+  it("counts deliveries in /metrics and hides other integrators' endpoints", async () => {
+    const metrics = await app.http.get('/metrics');
+    expect(metrics.text).toMatch(
+      /ticketflow_webhook_deliveries_total\{endpoint="[^"]+",outcome="delivered"\} \d+/,
+    );
+    expect(metrics.text).toContain('ticketflow_webhook_lag_seconds');
+    const other = (await tokenFor(app, 'integrator')).auth;
+    const mine = await app.http.get('/api/webhooks').set(integrator);
+    expect(mine.body.items.length).toBeGreaterThan(0);
+    expect((await app.http.get('/api/webhooks').set(other)).body.items).toEqual([]);
+    const id = mine.body.items[0].id as string;
+    expect((await app.http.get(`/api/webhooks/${id}`).set(other)).status).toBe(404);
+    expect(
+      (await app.http.patch(`/api/webhooks/${id}`).set(other).send({ enabled: false })).status,
+    ).toBe(404);
+    expect(JSON.stringify(mine.body)).not.toContain('whsec_');
+  });
 });
