@@ -11,6 +11,24 @@ function requesterOf(state: TicketState) {
 }
 
 /**
+ * The model's classification as the view shows it: the injection screen's patterns stay in the
+ * events and the escalation's reason (an attacker learns nothing from the view about which
+ * pattern caught them; agents and auditors read the events and the timeline).
+ */
+function classificationOf(state: TicketState) {
+  const c = state.snapshot.context.classification;
+  return (
+    c && {
+      level: c.level,
+      category: c.category,
+      confidence: c.confidence,
+      rationale: c.rationale,
+      model: c.model,
+    }
+  );
+}
+
+/**
  * The ticket as the API shows it, derived from the folded state. `internal` (agents and auditors)
  * adds what only they see: the model's suggested answer and what became of it.
  */
@@ -27,7 +45,7 @@ export function toTicketView(state: TicketState, { internal = false } = {}) {
     level: c.level ?? c.escalation?.level ?? c.classification?.level ?? null,
     category: c.classification?.category ?? null,
     confidence: c.classification?.confidence ?? null,
-    classification: c.classification,
+    classification: classificationOf(state),
     answer: c.agentAnswer
       ? { text: c.agentAnswer.body, citations: [], by: c.agentAnswer.by }
       : c.draft
