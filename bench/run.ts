@@ -4,7 +4,9 @@
  *
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
- *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin
+ *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin,
+ *                                      history, startup
+ *   npm run bench -- --only history --history-max 100000   the history group up to 100 k tickets
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
  *
@@ -25,11 +27,25 @@ import { readProfileDir, summarizeProfile } from './profile.ts';
 import { benchProjections } from './projections.ts';
 import { benchFold, benchReplayDb, profileFold } from './replay.ts';
 import { writeReport } from './report.ts';
+import { benchHistory } from './history.ts';
+import { upsertSections } from './sections.ts';
+import { benchStartup } from './startup.ts';
 import { benchStandIn } from './standin.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
 
-const allGroups = ['store', 'replay', 'projections', 'growth', 'e2e', 'standin'] as const;
+const allGroups = [
+  'store',
+  'replay',
+  'projections',
+  'growth',
+  'e2e',
+  'standin',
+  'history',
+  'startup',
+] as const;
+/** Groups that write their own section of docs/benchmarks.md (alone, they leave the rest as it is). */
+const ownSections = new Set(['history', 'startup']);
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +55,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-report': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
+    'history-max': { type: 'string' },
   },
 });
 
@@ -86,6 +103,7 @@ const options: BenchOptions = {
   profile: values.profile ?? false,
   durationMs: quick ? 500 : 1500,
   repeats: quick ? 2 : 5,
+  ...(values['history-max'] ? { historyMax: Number(values['history-max']) } : {}),
 };
 const ctx = new BenchContext(options);
 
@@ -108,6 +126,7 @@ if (dbs.includes('postgres') && !(await postgresReachable(postgresUrl))) {
 }
 
 const argv = process.argv.slice(2).join(' ');
+const command = `npm run bench${argv ? ` -- ${argv}` : ''}`;
 const machine = await describeMachine(dbs.includes('postgres') ? postgresUrl : null, {
   quick,
   only: [...only],
@@ -115,6 +134,11 @@ const machine = await describeMachine(dbs.includes('postgres') ? postgresUrl : n
   durationMs: options.durationMs,
   repeats: options.repeats,
 });
+
+if (!values['no-report'])
+  ctx.flushSections = async () => {
+    await upsertSections(ctx, machine, command);
+  };
 
 async function guarded(name: string, work: () => Promise<void>): Promise<void> {
   const t0 = Date.now();
@@ -188,6 +212,11 @@ for (const kind of dbs) {
     }
   });
 }
+if (only.has('history')) {
+  if (dbs.includes('postgres')) await guarded('history postgres', () => benchHistory(ctx));
+  else ctx.note('history', 'The history group runs on PostgreSQL only, which did not answer.');
+}
+if (only.has('startup')) await guarded('startup', () => benchStartup(ctx, dbs));
 if (only.has('standin')) {
   // The model is the bottleneck here, not the database: one database is enough.
   const kind: DbKind = dbs.includes('postgres') ? 'postgres' : 'pglite';
@@ -201,12 +230,11 @@ if (values['no-report']) {
     for (const n of notes) process.stderr.write(`\n[${g}] ${n}\n`);
 } else {
   const analysis = await readFile(path.resolve('bench/analysis.md'), 'utf8').catch(() => null);
-  const files = await writeReport({
-    ctx,
-    machine,
-    analysis,
-    command: `npm run bench${argv ? ` -- ${argv}` : ''}`,
-  });
+  // Run alone, groups with their own sections leave the rest of the page and latest.json as they are.
+  const files = [...only].every((g) => ownSections.has(g))
+    ? []
+    : await writeReport({ ctx, machine, analysis, command });
+  files.push(...(await upsertSections(ctx, machine, command)));
   ctx.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }
 ctx.log(`finished in ${((Date.now() - ctx.started) / 1000).toFixed(0)} s`);
