@@ -30,6 +30,8 @@ export interface BenchOptions {
   repeats: number;
   /** The history group's largest size (tickets); default: every size. */
   historyMax?: number;
+  /** Tickets in the startup group's filled databases. */
+  startupTickets?: number;
 }
 
 export class BenchContext {

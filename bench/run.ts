@@ -56,6 +56,7 @@ const { values } = parseArgs({
     'no-report': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
     'history-max': { type: 'string' },
+    'startup-tickets': { type: 'string' },
   },
 });
 
@@ -104,6 +105,7 @@ const options: BenchOptions = {
   durationMs: quick ? 500 : 1500,
   repeats: quick ? 2 : 5,
   ...(values['history-max'] ? { historyMax: Number(values['history-max']) } : {}),
+  ...(values['startup-tickets'] ? { startupTickets: Number(values['startup-tickets']) } : {}),
 };
 const ctx = new BenchContext(options);
 
