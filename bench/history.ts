@@ -92,6 +92,10 @@ function readsOf(s: Sample): Read[] {
   let i = 0;
   const pick = <T>(xs: T[]): T => xs[i++ % xs.length]!;
   return [
+    // Controls: reads whose cost does not depend on the history. When they slow down from one
+    // size to the next, the machine did (other agents' load), not the reads.
+    { name: 'control: GET /health (no database)', path: () => '/health' },
+    { name: 'control: GET /ready (one database round trip)', path: () => '/ready' },
     { name: 'ticket page GET /api/tickets/:id', path: () => `/api/tickets/${pick(s.ticketIds)}` },
     { name: 'ticket list, first page (50)', path: () => '/api/tickets?limit=50' },
     {

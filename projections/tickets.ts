@@ -158,6 +158,14 @@ export const ticketsProjection: Projection = {
         `UPDATE tf_projection_checkpoints SET position = 0, updated_at = now() WHERE name = 'tickets'`,
       ],
     },
+    {
+      // A queue in its own order (projections/queues.ts): without it, a queue of resolved tickets
+      // sorted every resolved ticket of the level (docs/benchmarks.md, "How reads grow with history").
+      id: '104_tickets_queue_order',
+      statements: [
+        `CREATE INDEX tf_tickets_queue_order ON tf_tickets (level, status, (cardinality(sla_breached) = 0), created_at, id)`,
+      ],
+    },
   ],
   handles: ticketEventTypes,
 
