@@ -38,8 +38,11 @@ export function historySection(sizes: SizeFigures[], extra: string[]): string {
       const r = s.reads.get(name);
       return r ? `${ms(r.median)} / ${ms(r.p95)} / ${ms(r.p99)}` : '';
     });
-    const ratio = (last.reads.get(name)?.median ?? NaN) / first.reads.get(name)!.median;
-    out.push(`| ${name} | ${cells.join(' | ')} | ${ratio.toFixed(2)}${ratio <= 2 ? '' : ' ❌'} |`);
+    const ratio = ratioOf(name);
+    const relative = ratio / control;
+    out.push(
+      `| ${name} | ${cells.join(' | ')} | ${ratio.toFixed(2)}${ratio <= 2 ? '' : ' ❌'} | ${relative.toFixed(2)}${relative <= 2 ? '' : ' ❌'} |`,
+    );
   }
   out.push(
     '',
