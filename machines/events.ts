@@ -94,6 +94,17 @@ export const ticketEventSchemas = {
      * or written before the screen kept the level (it failed the classification then).
      */
     injectionSuspected: z.array(z.string()).optional(),
+    /**
+     * The model's probability per level, when it has a distribution (the local model; Ollama
+     * gives one level and a confidence). Absent on events written before it was recorded.
+     */
+    scores: z
+      .object({
+        '1': z.number().min(0).max(1),
+        '2': z.number().min(0).max(1),
+        '3': z.number().min(0).max(1),
+      })
+      .optional(),
     ...modelTrace,
   }),
   ClassificationFailed: z.object({

@@ -17,8 +17,17 @@ export const classificationSchema = z.object({
 });
 export type Classification = z.infer<typeof classificationSchema>;
 
-/** A classification as the workflow records it: the screen adds what it found (src/llm/injection.ts). */
-export type ScreenedClassification = Classification & { injectionSuspected?: string[] };
+/** A probability per support level, as a model that has a distribution gives it. */
+export type LevelScores = { '1': number; '2': number; '3': number };
+
+/**
+ * A classification as the workflow records it: a model with a distribution over the levels adds
+ * it (`scores`), the injection screen what it found (src/llm/injection.ts).
+ */
+export type ClassifierOutput = Classification & {
+  scores?: LevelScores;
+  injectionSuspected?: string[];
+};
 
 export const citationSchema = z.object({
   id: z.string().min(1),
@@ -73,7 +82,7 @@ export interface LanguageModel {
   classify(
     ticket: TicketText,
     options?: CallOptions,
-  ): Promise<{ result: ScreenedClassification; trace: ModelTrace }>;
+  ): Promise<{ result: ClassifierOutput; trace: ModelTrace }>;
   draft(
     ticket: TicketText,
     articles: KbArticle[],
