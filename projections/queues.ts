@@ -30,7 +30,8 @@ export interface QueueItem {
 
 /**
  * Two ordered parts, each cut at `limit`, merged: tickets with a pending breach timer (driven by
- * tf_sla_timers, which only open tickets have, so its size follows the backlog, not the history),
+ * the breach timers, index tf_sla_timers_breach: only open tickets have them, so their number
+ * follows the backlog, not the history),
  * and tickets without one, read in queue order from `tf_tickets_queue_order`. The top `limit` of the
  * whole order is among the top `limit` of each part, so the answer is the single query's, without
  * sorting every ticket of the level: with `state=resolved` that was every resolved ticket ever
@@ -57,7 +58,9 @@ export async function queueOf(db: SqlExecutor, filter: QueueFilter): Promise<Que
        FROM tf_sla_timers s WHERE ${breachTimer} ORDER BY s.ticket_id, s.due_at
      ), candidates AS (
        (SELECT t.*, d.due_at AS due_at, d.kind AS due_kind
-        FROM timed d JOIN tf_tickets t ON t.id = d.ticket_id
+        -- OFFSET 0 keeps this a lookup by id per timer: joined, the planner scanned every
+        -- ticket of the level and state instead (every resolved ticket, for state=resolved).
+        FROM timed d CROSS JOIN LATERAL (SELECT * FROM tf_tickets WHERE id = d.ticket_id OFFSET 0) t
         WHERE ${where}
         ORDER BY cardinality(t.sla_breached) = 0, d.due_at, t.created_at, t.id LIMIT ${limit})
        UNION ALL

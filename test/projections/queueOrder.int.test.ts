@@ -61,20 +61,31 @@ async function fillReadModels(db: Database): Promise<void> {
   }
 }
 
-describe.each(databaseKinds)('the queue order index (migration 104) on %s', (kind) => {
+describe.each(databaseKinds)('the queue indexes (migrations 104 and 161) on %s', (kind) => {
   it('applies to an existing database, and queues read as the single sorted query did', async () => {
     const db = await openTestDatabase(kind);
     try {
       // The install as it was before migration 104, with read models filled.
       await db.query(`DROP INDEX tf_tickets_queue_order`);
-      await db.query(`DELETE FROM tf_migrations WHERE id = '104_tickets_queue_order'`);
+      await db.query(`DROP INDEX tf_sla_timers_breach`);
+      await db.query(
+        `DELETE FROM tf_migrations WHERE id IN ('104_tickets_queue_order', '161_sla_breach_timers')`,
+      );
       await fillReadModels(db);
 
-      expect(await migrate(db, allMigrations)).toEqual(['104_tickets_queue_order']);
+      expect((await migrate(db, allMigrations)).sort()).toEqual([
+        '104_tickets_queue_order',
+        '161_sla_breach_timers',
+      ]);
       const { rows } = await db.query<{ indexname: string }>(
-        `SELECT indexname FROM pg_indexes WHERE tablename = 'tf_tickets' AND indexname = 'tf_tickets_queue_order'`,
+        `SELECT indexname FROM pg_indexes
+         WHERE schemaname = current_schema()
+           AND indexname IN ('tf_tickets_queue_order', 'tf_sla_timers_breach') ORDER BY indexname`,
       );
-      expect(rows).toHaveLength(1);
+      expect(rows.map((r) => r.indexname)).toEqual([
+        'tf_sla_timers_breach',
+        'tf_tickets_queue_order',
+      ]);
 
       const filters: QueueFilter[] = [];
       for (const level of [1, 2, 3] as const)
