@@ -234,7 +234,10 @@ export async function listTickets(
   const params: unknown[] = [];
   const where: string[] = [];
   const param = (value: unknown) => `$${params.push(value)}`;
-  if (filter.statuses) where.push(`status = ANY(${param(filter.statuses)}::text[])`);
+  // One status as `=`: tf_tickets_status then returns the page in order from the cursor on; with
+  // `= ANY(array)` PostgreSQL 15 reads every ticket of that status after it and sorts them.
+  if (filter.statuses?.length === 1) where.push(`status = ${param(filter.statuses[0])}`);
+  else if (filter.statuses) where.push(`status = ANY(${param(filter.statuses)}::text[])`);
   if (filter.level) where.push(`level = ${param(filter.level)}`);
   if (filter.requesterEmail) where.push(`requester_email = ${param(filter.requesterEmail)}`);
   if (filter.verifiedOnly) where.push('requester_verified');
