@@ -5,7 +5,7 @@
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
  *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, audit, e2e,
- *                                      standin, history, startup
+ *                                      standin, webhooks, history, startup
  *   npm run bench -- --only history --history-max 100000   the history group up to 100 k tickets
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
@@ -34,6 +34,7 @@ import { benchStartup } from './startup.ts';
 import { benchStandIn } from './standin.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 const allGroups = [
   'store',
@@ -43,6 +44,7 @@ const allGroups = [
   'audit',
   'e2e',
   'standin',
+  'webhooks',
   'history',
   'startup',
 ] as const;
@@ -219,6 +221,9 @@ for (const kind of dbs) {
       if (profDir) await rm(profDir, { recursive: true, force: true });
     }
   });
+}
+for (const kind of dbs) {
+  if (only.has('webhooks')) await guarded(`webhooks ${kind}`, () => benchWebhooks(ctx, kind));
 }
 if (only.has('history')) {
   if (dbs.includes('postgres')) await guarded('history postgres', () => benchHistory(ctx));

@@ -8,6 +8,7 @@ import { usersProjection } from './users.ts';
 import { supportLevelsProjection } from './supportLevels.ts';
 import { tokensProjection } from './tokens.ts';
 import { slaTimersMigrations, slaTimersProjection } from './slaTimers.ts';
+import { webhookEndpointsProjection } from './webhookEndpoints.ts';
 
 export {
   ticketsProjection,
@@ -20,6 +21,12 @@ export {
 } from './tickets.ts';
 export { publicResponseKinds, responsesOf, type ResponseKind } from './responses.ts';
 export { queueOf, type QueueFilter, type QueueItem } from './queues.ts';
+export {
+  webhookEndpointsProjection,
+  getWebhookEndpoint,
+  listWebhookEndpoints,
+  type WebhookEndpointRow,
+} from './webhookEndpoints.ts';
 
 /** Every read model of the product; the SLA timers depend on the configured SLA policy. */
 export function createProjections(sla: SlaSettings): readonly Projection[] {
@@ -30,6 +37,7 @@ export function createProjections(sla: SlaSettings): readonly Projection[] {
     responsesProjection,
     statusHistoryProjection,
     tokensProjection,
+    webhookEndpointsProjection,
     slaTimersProjection(sla),
   ];
 }
@@ -42,6 +50,7 @@ export const projectionMigrations: readonly Migration[] = [
   responsesProjection,
   statusHistoryProjection,
   tokensProjection,
+  webhookEndpointsProjection,
 ]
   .flatMap((p) => p.migrations)
   .concat(slaTimersMigrations);

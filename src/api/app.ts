@@ -18,6 +18,8 @@ import { apiDocsRoutes } from './apiDocs.ts';
 import { rateLimits, type RateLimitSettings } from './rateLimit.ts';
 import { canReadAuditLog, canReadEventLog, type UserDirectory } from '../auth/index.ts';
 import { auditRoutes } from './audit.ts';
+import { webhookRoutes } from './webhooks.ts';
+import type { WebhookService } from '../webhooks/index.ts';
 
 export interface HttpAppDeps {
   db: Database;
@@ -38,6 +40,12 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string;
   /** Origins allowed to call the API from a browser (CORS); none by default. */
   corsOrigins: readonly string[];
+  /** Webhook endpoints and their delivery (docs/webhooks.md). */
+  webhooks: WebhookService;
+  /** The SSE stream's bound on a connection's unsent bytes, and how long it waits for a drain. */
+  sse: { maxBufferBytes: number; drainTimeoutMs: number };
+  /** The CloudEvents `source` of events (`?format=cloudevents`). */
+  cloudEventSource: string;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -87,7 +95,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   api.use(userRoutes({ db: deps.db, users: deps.users, catchUp: deps.catchUp }));
   // The global log and its live stream: integrators and auditors only.
   api.use('/events', requireAccess(canReadEventLog, 'the event log'));
-  api.use(eventRoutes(deps.store));
+  api.use(eventRoutes(deps.store, { sse: deps.sse, source: deps.cloudEventSource }));
+  // Webhook endpoints: admins and integrators (their own).
+  api.use(webhookRoutes({ db: deps.db, webhooks: deps.webhooks }));
   // The audit log's checkpoints and proofs: auditors only.
   api.use('/audit', requireAccess(canReadAuditLog, 'the audit log'));
   api.use(auditRoutes({ db: deps.db }));

@@ -2,17 +2,18 @@ import { once } from 'node:events';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { EventStore } from '../eventstore/index.ts';
-import { isEventType, type EventType } from '../events/index.ts';
+import { isEventType, toCloudEvent, type EventType, type StoredEvent } from '../events/index.ts';
 import { HttpProblem } from './problem.ts';
 import { eventsQuery } from './schemas.ts';
 import { eventToJson } from './tickets.ts';
 import { parse } from './validate.ts';
-import { eventPageSchema, type Sent } from './responses.ts';
+import { cloudEventPageSchema, eventPageSchema, type Sent } from './responses.ts';
 
 export const streamQuery = z
   .object({
     after: z.coerce.number().int().min(0).optional(),
     types: eventsQuery.shape.types,
+    format: eventsQuery.shape.format,
     /** Seconds between heartbeat comments (default 15). */
     heartbeat: z.coerce.number().min(0.05).max(300).default(15),
   })
@@ -43,14 +44,40 @@ async function requirePosition(store: EventStore, position: number): Promise<voi
   }
 }
 
-/** Writes, waiting for the socket to drain when its buffer is full (back-pressure). */
-async function send(res: Response, chunk: string): Promise<void> {
-  if (res.write(chunk)) return;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+export interface EventRouteOptions {
+  /** A connection whose unsent bytes pass this is disconnected (with its last position). */
+  sse: { maxBufferBytes: number; drainTimeoutMs: number };
+  /** The CloudEvents `source` (`?format=cloudevents`). */
+  source: string;
+}
+
+/**
+ * Writes, waiting for the socket to drain when its buffer is full (back-pressure), but only so
+ * long and so much: false when the client does not read (the caller then disconnects it).
+ */
+async function send(
+  res: Response,
+  chunk: string,
+  limits: EventRouteOptions['sse'],
+): Promise<boolean> {
+  if (res.write(chunk)) return true;
+  if (res.writableLength > limits.maxBufferBytes) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([
+    once(res, 'drain').then(() => true),
+    once(res, 'close').then(() => true),
+    new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(false), limits.drainTimeoutMs)),
+    ),
+  ]);
+  clearTimeout(timer);
+  return drained;
 }
 
 /** The global log, in commit order, resumable from any position a client has seen. */
-export function eventRoutes(store: EventStore): Router {
+export function eventRoutes(store: EventStore, options: EventRouteOptions): Router {
+  const asJson = (format: 'ticketflow' | 'cloudevents') => (e: StoredEvent) =>
+    format === 'cloudevents' ? toCloudEvent(e, options.source) : eventToJson(e);
   const router = Router();
 
   router.get('/events', async (req, res) => {
@@ -62,6 +89,13 @@ export function eventRoutes(store: EventStore): Router {
       limit: q.limit,
       ...(types ? { types } : {}),
     });
+    if (q.format === 'cloudevents') {
+      const page = {
+        events: events.map((e) => toCloudEvent(e, options.source)),
+        lastPosition,
+      } satisfies Sent<typeof cloudEventPageSchema>;
+      return void res.json(page);
+    }
     res.json({ events: events.map(eventToJson), lastPosition } satisfies Sent<
       typeof eventPageSchema
     >);
@@ -102,7 +136,21 @@ export function eventRoutes(store: EventStore): Router {
     res.on('close', () => closed.abort());
     res.writeHead(200, headers);
     res.write(`retry: 2000\n: resuming after ${from}\n\n`);
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), q.heartbeat * 1000);
+    let lastSent = from;
+    /** A client that does not read: told where it stands (it resumes with Last-Event-ID), then cut. */
+    const disconnectSlow = () => {
+      closed.abort();
+      res.end(
+        `event: disconnect\ndata: ${JSON.stringify({ reason: 'slow reader', lastEventId: lastSent })}\n\n`,
+      );
+      // If even that cannot be written, the socket goes: no byte more is held for this client.
+      setTimeout(() => res.destroy(), 1000).unref();
+    };
+    const heartbeat = setInterval(() => {
+      if (res.writableLength > options.sse.maxBufferBytes) disconnectSlow();
+      else res.write(': heartbeat\n\n');
+    }, q.heartbeat * 1000);
+    const toJson = asJson(q.format);
     const subscription = store.subscribe({
       from,
       batchSize: 100,
@@ -114,17 +162,23 @@ export function eventRoutes(store: EventStore): Router {
         if (closed.signal.aborted) break;
         if (item.kind !== 'event') continue;
         const e = item.event;
-        await send(
+        const sent = await send(
           res,
-          `id: ${item.position}\nevent: ${e.type}\ndata: ${JSON.stringify(eventToJson(e))}\n\n`,
+          `id: ${item.position}\nevent: ${e.type}\ndata: ${JSON.stringify(toJson(e))}\n\n`,
+          options.sse,
         );
+        lastSent = item.position;
+        if (!sent) {
+          disconnectSlow();
+          break;
+        }
       }
     } catch (error) {
       req.log?.error({ err: error }, 'event stream failed');
     } finally {
       clearInterval(heartbeat);
       await subscription.close();
-      res.end();
+      if (!res.writableEnded) res.end();
     }
   });
 

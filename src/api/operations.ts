@@ -12,6 +12,14 @@ import {
   ticketIdParam,
 } from './schemas.ts';
 import { createUserBody, grantBody, tokenBody, tokenParam, userParam } from './users.ts';
+import {
+  createWebhookBody,
+  deliveriesQuery,
+  deliveryParam,
+  recoverBody,
+  updateWebhookBody,
+  webhookParam,
+} from './webhooks.ts';
 
 /**
  * Every route the product serves, described for the OpenAPI document (src/api/openapi.ts) with the
@@ -33,7 +41,7 @@ export interface HeaderParam {
 }
 
 export interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** Express's path pattern, as the router has it (`/api/tickets/:id`). */
   path: string;
   summary: string;
@@ -58,6 +66,9 @@ export const requestSchemas = {
   CreateUser: createUserBody,
   GrantRole: grantBody,
   IssueToken: tokenBody,
+  CreateWebhook: createWebhookBody,
+  UpdateWebhook: updateWebhookBody,
+  RecoverWebhook: recoverBody,
 };
 
 /** Response bodies, named as the document's components (io: output). */
@@ -80,6 +91,14 @@ export const responseSchemas = {
   Ready: out.readySchema,
   Timeline: out.timelineSchema,
   ProofBundle: proofBundleSchema,
+  EventPageOrCloudEvents: z.union([out.eventPageSchema, out.cloudEventPageSchema]),
+  Webhook: out.webhookSchema,
+  CreatedWebhook: out.createdWebhookSchema,
+  UpdatedWebhook: out.updatedWebhookSchema,
+  WebhookList: out.webhookListSchema,
+  WebhookRecovery: out.recoveryResultSchema,
+  WebhookRetry: out.retryResultSchema,
+  WebhookAttempts: out.webhookAttemptPageSchema,
 } satisfies Record<string, z.ZodType>;
 
 const json = (description: string, name: keyof typeof responseSchemas): Answer => ({
@@ -256,7 +275,12 @@ export const operations: Operation[] = [
     tag: 'Events',
     auth: 'bearer',
     query: eventsQuery,
-    answers: { 200: json('A page of events', 'EventPage') },
+    answers: {
+      200: json(
+        'A page of events (?format=cloudevents: CloudEvents 1.0)',
+        'EventPageOrCloudEvents',
+      ),
+    },
     problems: [403, 422],
   },
   {
@@ -270,7 +294,84 @@ export const operations: Operation[] = [
     answers: { 200: { description: 'An endless event stream', media: ['text/event-stream'] } },
     problems: [403, 422],
   },
+  ...webhookOperations(),
 ];
+
+function webhookOperations(): Operation[] {
+  const base = { tag: 'Webhooks', auth: 'bearer' as const };
+  const one = { ...base, params: webhookParam };
+  return [
+    {
+      ...base,
+      method: 'post',
+      path: '/api/webhooks',
+      summary: 'Register a webhook endpoint (admins, integrators): its secret is shown once',
+      body: 'CreateWebhook',
+      answers: { 201: json('The endpoint and its secret', 'CreatedWebhook') },
+      problems: [403, 413, 415, 422],
+    },
+    {
+      ...base,
+      method: 'get',
+      path: '/api/webhooks',
+      summary: 'Webhook endpoints (an integrator sees only its own)',
+      answers: { 200: json('The endpoints', 'WebhookList') },
+      problems: [403],
+    },
+    {
+      ...one,
+      method: 'get',
+      path: '/api/webhooks/:id',
+      summary: 'One webhook endpoint',
+      answers: { 200: json('The endpoint', 'Webhook') },
+      problems: [403, 404, 422],
+    },
+    {
+      ...one,
+      method: 'patch',
+      path: '/api/webhooks/:id',
+      summary: 'Change an endpoint, enable or disable it, rotate or retire a secret',
+      body: 'UpdateWebhook',
+      answers: { 200: json('The endpoint (and a rotated-in secret, once)', 'UpdatedWebhook') },
+      problems: [403, 404, 413, 415, 422],
+    },
+    {
+      ...one,
+      method: 'delete',
+      path: '/api/webhooks/:id',
+      summary: 'Delete an endpoint',
+      answers: { 204: { description: 'Deleted' } },
+      problems: [403, 404, 422],
+    },
+    {
+      ...one,
+      method: 'post',
+      path: '/api/webhooks/:id/recover',
+      summary: 'Re-send the events after a position or from a time on',
+      body: 'RecoverWebhook',
+      answers: { 202: json('What is queued', 'WebhookRecovery') },
+      problems: [403, 404, 413, 415, 422],
+    },
+    {
+      ...base,
+      method: 'post',
+      path: '/api/webhooks/:id/deliveries/:deliveryId/retry',
+      summary: 'Retry one delivery now',
+      params: deliveryParam,
+      answers: { 202: json('Queued', 'WebhookRetry') },
+      problems: [403, 404, 422],
+    },
+    {
+      ...one,
+      method: 'get',
+      path: '/api/webhooks/:id/deliveries',
+      summary: 'Delivery attempts, newest first (cursor pagination)',
+      query: deliveriesQuery,
+      answers: { 200: json('A page of attempts', 'WebhookAttempts') },
+      problems: [403, 404, 422],
+    },
+  ];
+}
 
 function userOperations(): Operation[] {
   const base = { tag: 'Users', auth: 'bearer' as const };

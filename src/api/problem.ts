@@ -11,6 +11,8 @@ import {
 } from '../workflow/index.ts';
 import { UserError } from '../auth/index.ts';
 import { isDatabaseUnavailable } from '../db/index.ts';
+import { WebhookError } from '../webhooks/index.ts';
+import { webhookProblem } from './webhooks.ts';
 
 /** An RFC 9457 problem detail. Extra members carry what a client needs to recover. */
 export interface Problem {
@@ -97,6 +99,7 @@ export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _n
       detail: error.message,
     });
   }
+  if (error instanceof WebhookError) return sendProblem(res, webhookProblem(error));
   if (error instanceof ConcurrencyError) {
     return sendProblem(res, {
       title: 'Conflict',

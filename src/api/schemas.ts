@@ -69,6 +69,8 @@ export const eventsQuery = z
       .string()
       .regex(/^[A-Za-z]+(,[A-Za-z]+)*$/)
       .optional(),
+    /** `cloudevents`: each event as a CloudEvents 1.0 structured event (docs/webhooks.md). */
+    format: z.enum(['ticketflow', 'cloudevents']).default('ticketflow'),
   })
   .strict();
 

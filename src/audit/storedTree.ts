@@ -49,8 +49,12 @@ interface NodeRow {
 async function load(sql: SqlExecutor, needs: Needs) {
   const wanted = [...needs.nodes.values()];
   const { rows } = await sql.query<NodeRow>(
-    `SELECT n.size, n.start, encode(n.hash, 'hex') AS hash FROM tf_audit_nodes n
-     JOIN unnest($1::bigint[], $2::bigint[]) AS w(size, start) USING (size, start)`,
+    // One primary-key lookup per wanted subtree (a join could scan the whole table).
+    `SELECT w.size, w.start, encode(n.hash, 'hex') AS hash
+     FROM unnest($1::bigint[], $2::bigint[]) AS w(size, start)
+     CROSS JOIN LATERAL (
+       SELECT hash FROM tf_audit_nodes WHERE size = w.size AND start = w.start
+     ) AS n`,
     [wanted.map((w) => w.size), wanted.map((w) => w.start)],
   );
   const nodes = new Map(

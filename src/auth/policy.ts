@@ -46,3 +46,9 @@ export function canReadAuditLog(p: Principal): Access {
   if (p.kind === 'anonymous') return 'unauthenticated';
   return p.role === 'auditor' ? 'ok' : 'forbidden';
 }
+
+/** Webhook endpoints: admins manage every one, integrators their own (the route checks whose). */
+export function canManageWebhooks(p: Principal): Access {
+  if (p.kind === 'anonymous') return 'unauthenticated';
+  return p.role === 'admin' || p.role === 'integrator' ? 'ok' : 'forbidden';
+}

@@ -51,8 +51,9 @@ export const configSchema = z.object({
   /**
    * Level-1 tickets from this confidence up to the auto-answer threshold escalate with the model's
    * draft attached as a suggestion for agents (docs/llm.md, "Suggested answers"); 1 turns it off.
+   * Unset: the model's recommendation, else `FALLBACK_SUGGEST_THRESHOLD` (`suggestThresholdFor`).
    */
-  SUGGEST_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  SUGGEST_THRESHOLD: z.coerce.number().min(0).max(1).optional(),
   CLASSIFY_TIMEOUT_MS: number(30_000),
   DRAFT_TIMEOUT_MS: number(60_000),
   MAX_CONCURRENT_TICKETS: z.coerce.number().int().positive().default(64),
@@ -137,6 +138,61 @@ export const configSchema = z.object({
   AUDIT_CHECKPOINT_EVERY_MS: z.coerce.number().int().positive().default(10_000),
   /** How often the sequencer looks for new events. */
   AUDIT_SEQUENCER_POLL_MS: z.coerce.number().int().positive().default(500),
+  // Webhooks (docs/webhooks.md).
+  /**
+   * The AES-256-GCM key (base64, 32 bytes) webhook secrets are stored under. Required when
+   * NODE_ENV=production; elsewhere a fixed development key is derived (docs/webhooks.md).
+   */
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((k) => Buffer.from(k, 'base64').length === 32, 'WEBHOOK_SECRET_KEY: base64 of 32 bytes')
+    .optional(),
+  NODE_ENV: z.string().default('development'),
+  /** Delays before the 2nd, 3rd … try (the first is immediate): Standard Webhooks' schedule. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5s,5m,30m,2h,5h,10h,14h,20h,24h')
+    .transform((text, ctx) => {
+      const delays = text.split(',').map((d) => durationMs(d.trim()));
+      if (delays.length === 0 || delays.some((d) => d === null)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'WEBHOOK_RETRY_SCHEDULE: durations like 5s,5m,2h, comma-separated',
+        });
+        return z.NEVER;
+      }
+      return delays as number[];
+    }),
+  /** Each retry delay is moved by up to this share either way, so receivers are not hit in waves. */
+  WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.1),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Plain http:// targets (tests, a receiver on a private network behind its own TLS). */
+  WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
+  /** Addresses or CIDR ranges a target may resolve to although they are private/loopback. */
+  WEBHOOK_ALLOWED_ADDRESSES: z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+  /** An endpoint that has failed without a success for this long is disabled at its next dead letter. */
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
+  /** Deliveries in flight per process. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  /** How often a process looks for due deliveries when nothing wakes it. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().positive().default(250),
+  /** How long a process holds a delivery it took (longer than the timeout; a crash frees it then). */
+  WEBHOOK_LEASE_MS: z.coerce.number().int().positive().default(60_000),
+  /** The CloudEvents `source` of every event. */
+  WEBHOOK_SOURCE: z.string().min(1).default('urn:ticketflow'),
+  /** Whether this process delivers webhooks (0: another process does). */
+  WEBHOOK_DELIVERY: z.stringbool().default(true),
+  // The SSE stream (docs/eventstore.md): a client that does not read is disconnected.
+  SSE_MAX_BUFFER_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  SSE_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   TRUST_PROXY: z
     .string()
     .default('false')
@@ -171,6 +227,28 @@ export function autoAnswerThresholdFor(
   return { threshold: FALLBACK_AUTO_ANSWER_THRESHOLD, source: 'fallback' };
 }
 
+/** The suggestion threshold when neither SUGGEST_THRESHOLD nor the model gives one. */
+export const FALLBACK_SUGGEST_THRESHOLD = 0.5;
+
+/**
+ * The suggestion band's lower edge in force: SUGGEST_THRESHOLD, else the model's recommendation
+ * (chosen from its out-of-fold scores; 1 when no band was precise enough), else the fallback.
+ * Undefined (no band) when it is not below the automatic-answer threshold in force.
+ */
+export function suggestThresholdFor(
+  config: Pick<Config, 'SUGGEST_THRESHOLD'>,
+  model: { recommendedSuggestThreshold?: number | undefined },
+  autoAnswerThreshold: number,
+): { threshold: number | undefined; source: 'config' | 'model' | 'fallback' } {
+  const [threshold, source] =
+    config.SUGGEST_THRESHOLD !== undefined
+      ? [config.SUGGEST_THRESHOLD, 'config' as const]
+      : model.recommendedSuggestThreshold !== undefined
+        ? [model.recommendedSuggestThreshold, 'model' as const]
+        : [FALLBACK_SUGGEST_THRESHOLD, 'fallback' as const];
+  return { threshold: threshold < autoAnswerThreshold ? threshold : undefined, source };
+}
+
 /** An origin exactly as a browser sends it: `https://desk.example.com`, no path, no slash. */
 function isOrigin(text: string): boolean {
   try {
@@ -178,6 +256,14 @@ function isOrigin(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `250ms`, `5s`, `5m`, `2h`, `1d` (or a bare number of milliseconds) in ms; null when not one. */
+export function durationMs(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text);
+  if (!match) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms']!;
+  return Math.round(Number(match[1]) * unit);
 }
 
 function safeJson(text: string): unknown {

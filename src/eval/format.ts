@@ -12,6 +12,8 @@ export interface RunInfo {
   recommendedThreshold?: number | undefined;
   /** The precision `recommendedThreshold` was chosen for (0.95 unless trained otherwise). */
   recommendedPrecision?: number | undefined;
+  /** Said before the suggestion band when it is not the one the server would run. */
+  bandNote?: string | undefined;
 }
 
 const percent = (share: number | undefined) => `${Math.round((share ?? 0.95) * 1000) / 10} %`;
@@ -113,6 +115,28 @@ const endToEndLine = (result: EvalResult) =>
       `${result.endToEnd.answered} tickets, ${f3(result.endToEnd.precision)} of them truly level 1, covering ${f3(result.endToEnd.coverage)} of the level-1 tickets.`
     : undefined;
 
+/** The suggestion band in one paragraph (text and markdown alike). */
+export function bandLines(result: EvalResult, info?: RunInfo): string[] {
+  const b = result.band;
+  if (!b) return [];
+  const lines = [
+    ...(info?.bandNote ? [info.bandNote] : []),
+    `Suggestion band (predicted level 1, ${b.suggestThreshold} ≤ confidence < ${b.autoThreshold}; escalated with the model's draft for an agent): ` +
+      `${b.tickets} tickets, ${f3(b.precision)} of them truly level 1, covering ${f3(b.coverage)} of the level-1 tickets; ` +
+      `automatic answers and suggestions together cover ${f3(b.withAutoAnswers)} of them.`,
+  ];
+  const a = b.articles;
+  if (a) {
+    lines.push(
+      `Suggested article against the reference answer (the knowledge base's top article for the reference answer's text; ` +
+        `agreement = the suggestion's first citation is that article): ${a.withReference} band tickets have a reference answer, ` +
+        `${a.drafted} got a grounded suggestion, ${a.agree} of those cite the reference answer's article` +
+        (a.drafted > 0 ? ` (${f3(a.agree / a.drafted)}).` : '.'),
+    );
+  }
+  return lines;
+}
+
 const NEAREST_HEAD = [
   'nearest training ticket',
   'tickets',
@@ -164,6 +188,7 @@ export function formatReport(result: EvalResult, info: RunInfo): string {
   out.push('');
   const endToEnd = endToEndLine(result);
   if (endToEnd) out.push(endToEnd, '');
+  if (result.band) out.push(...bandLines(result, info), '');
   if (result.byNearest) {
     out.push('by similarity of the nearest training ticket (cosine of the TF-IDF vectors):');
     out.push(table(NEAREST_HEAD, nearestRows(result)));
@@ -212,6 +237,7 @@ export function markdownSection(title: string, result: EvalResult, info: RunInfo
   out.push(`${intervalNote(result)}`, '', markdownTable(INTERVAL_HEAD, intervalRows(result)), '');
   const endToEnd = endToEndLine(result);
   if (endToEnd) out.push(endToEnd, '');
+  if (result.band) out.push(...bandLines(result, info).flatMap((l) => [l, '']));
   if (result.byNearest) {
     out.push(
       'By similarity of the nearest training ticket (cosine of the TF-IDF vectors). Where a near-copy',

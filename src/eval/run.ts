@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { FALLBACK_AUTO_ANSWER_THRESHOLD } from '../config/index.ts';
 import type { KnowledgeBase, LanguageModel } from '../llm/index.ts';
 import { createTicketActors, type ActorTimeouts, type TicketActors } from '../workflow/index.ts';
 import { normalizeText, ticketToText } from '../llm/local/index.ts';
 import { keywordLevel } from './baseline.ts';
+import {
+  articleAgreement,
+  suggestionBand,
+  type ArticleAgreement,
+  type SuggestionBand,
+} from './band.ts';
 import { bootstrapIntervals, type BootstrapIntervals } from './bootstrap.ts';
 import { accuracyByNearest, type NearestBand } from './nearest.ts';
 import {
@@ -116,6 +123,10 @@ export interface EvalResult {
   byNearest?: NearestBand[] | undefined;
   /** The model at a second threshold (e.g. the model file's 95 %-precision recommendation). */
   atRecommended?: AutoAnswerPoint | undefined;
+  /** The model at the fallback (the former fixed default, 0.7), beside the shipped rule. */
+  atFixed?: AutoAnswerPoint | undefined;
+  /** The suggestion band below the threshold, when a suggestion threshold is below it. */
+  band?: (Omit<SuggestionBand, 'rows'> & { articles?: ArticleAgreement | undefined }) | undefined;
   answers?:
     | {
         rows: number;
@@ -153,9 +164,11 @@ async function draftFor(
   actors: TicketActors,
   row: EvalRow,
   i: number,
-): Promise<string | undefined> {
+): Promise<{ answer: string; article: string | undefined } | undefined> {
   const outcome = await actors.draftAnswer(actorInput(row, i));
-  return outcome.ok ? outcome.data.answer : undefined;
+  return outcome.ok
+    ? { answer: outcome.data.answer, article: outcome.data.citations[0]?.id }
+    : undefined;
 }
 
 /** Classifies every row through the model's public port, drafts where there are references. */
@@ -167,6 +180,8 @@ export async function evaluate(
     threshold: number;
     drafts?: boolean;
     recommendedThreshold?: number | undefined;
+    /** The suggestion band's lower edge; no band unless below `threshold`. */
+    suggestThreshold?: number | undefined;
     /** The most similar training ticket of a row (a local model can tell; others cannot). */
     nearest?: ((row: EvalRow) => { similarity: number; level: number } | undefined) | undefined;
     /** Other models to measure on the same rows through the same port (e.g. Ollama). */
@@ -212,7 +227,7 @@ export async function evaluate(
     ),
   };
   // Each row is drafted at most once, for the end-to-end count and the reference answers alike.
-  const drafts = new Map<number, Promise<string | undefined>>();
+  const drafts = new Map<number, ReturnType<typeof draftFor>>();
   const draftOf = (i: number) => {
     let draft = drafts.get(i);
     if (!draft) drafts.set(i, (draft = draftFor(actors, rows[i]!, i)));
@@ -264,12 +279,32 @@ export async function evaluate(
       options.recommendedThreshold,
     );
   }
+  result.atFixed = autoAnswerAt(reference, predicted, confidence, FALLBACK_AUTO_ANSWER_THRESHOLD);
+  const { suggestThreshold } = options;
+  if (suggestThreshold !== undefined && suggestThreshold < options.threshold) {
+    const { rows: bandRows, ...band } = suggestionBand(
+      reference,
+      predicted,
+      confidence,
+      suggestThreshold,
+      options.threshold,
+    );
+    result.band = band;
+    if (options.drafts !== false && rows.some((r) => r.answer)) {
+      result.band.articles = await articleAgreement(
+        bandRows,
+        (i) => rows[i]!.answer,
+        async (i) => (await draftOf(i))?.article,
+        async (answer) => (await kb.search(answer, 1))[0]?.id,
+      );
+    }
+  }
   const withAnswers = rows.flatMap((row, i) => (row.answer ? [i] : []));
   if (withAnswers.length > 0 && options.drafts !== false) {
     const candidates: string[] = [];
     const drafted: Array<{ c: string; r: string }> = [];
     for (const i of withAnswers) {
-      const answer = (await draftOf(i)) ?? '';
+      const answer = (await draftOf(i))?.answer ?? '';
       candidates.push(answer);
       if (answer) drafted.push({ c: answer, r: rows[i]!.answer! });
     }

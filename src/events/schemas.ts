@@ -4,6 +4,11 @@ import {
   ticketEventSchemas,
   ticketEventSchemaVersions,
 } from '../../machines/index.ts';
+import {
+  webhookEventSchemas,
+  webhookEventSchemaVersions,
+  type WebhookEventType,
+} from './webhookEvents.ts';
 
 /**
  * Every event type of the log: a ticket's (defined by the ticket module, machines/events.ts) and
@@ -37,7 +42,11 @@ const identityEventSchemas = {
   TokenRevoked: z.object({ userId: z.uuid(), tokenId: z.uuid() }),
 } as const;
 
-export const eventDataSchemas = { ...ticketEventSchemas, ...identityEventSchemas } as const;
+export const eventDataSchemas = {
+  ...ticketEventSchemas,
+  ...identityEventSchemas,
+  ...webhookEventSchemas,
+} as const;
 
 /** Event types that live in a user's stream, never in a ticket's. */
 export const identityEventTypes = [
@@ -51,7 +60,7 @@ export type IdentityEventType = (typeof identityEventTypes)[number];
 export type EventType = keyof typeof eventDataSchemas;
 export const eventTypes = Object.keys(eventDataSchemas) as EventType[];
 export type EventData<T extends EventType> = z.infer<(typeof eventDataSchemas)[T]>;
-export type TicketEventType = Exclude<EventType, IdentityEventType>;
+export type TicketEventType = Exclude<EventType, IdentityEventType | WebhookEventType>;
 export const isIdentityEventType = (type: string): type is IdentityEventType =>
   (identityEventTypes as readonly string[]).includes(type);
 
@@ -62,6 +71,7 @@ export const eventSchemaVersions: Record<EventType, number> = {
   RoleGranted: 1,
   TokenIssued: 1,
   TokenRevoked: 1,
+  ...webhookEventSchemaVersions,
 };
 
 export const roleSchema = z.enum([

@@ -79,6 +79,12 @@ export interface LanguageModel {
    * e.g. Ollama. The server uses it unless AUTO_ANSWER_THRESHOLD is set.
    */
   readonly recommendedAutoAnswerThreshold?: number | undefined;
+  /**
+   * The level-1 confidence from which this model's suggestion band (up to the automatic-answer
+   * threshold) held the target share of level-1 tickets when trained; 1 when none did. The server
+   * uses it unless SUGGEST_THRESHOLD is set.
+   */
+  readonly recommendedSuggestThreshold?: number | undefined;
   classify(
     ticket: TicketText,
     options?: CallOptions,

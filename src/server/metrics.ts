@@ -2,10 +2,17 @@ import { Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/index.ts';
 import type { Projector } from '../projector/index.ts';
 import type { Workflow } from '../workflow/index.ts';
+import type { WebhookService } from '../webhooks/index.ts';
 
 /** Metrics read at scrape time from the read models and the running components. */
-export function createMetrics(deps: { db: Database; projector: Projector; workflow: Workflow }) {
+export function createMetrics(deps: {
+  db: Database;
+  projector: Projector;
+  workflow: Workflow;
+  webhooks?: WebhookService;
+}) {
   const registry = new Registry();
+  deps.webhooks?.registerMetrics(registry);
   new Gauge({
     name: 'ticketflow_tickets',
     help: 'Tickets by status (from the tickets read model)',

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Express } from 'express';
 import { createHttpApp } from '../api/index.ts';
 import { rateLimitSettingsFrom } from '../api/index.ts';
-import { autoAnswerThresholdFor, type Config } from '../config/index.ts';
+import { autoAnswerThresholdFor, suggestThresholdFor, type Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
 import { createEventStoreDbStore } from '../eventstore/eventstoredb/index.ts';
@@ -33,6 +33,7 @@ import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
 import { createSlaScheduler, slaSettingsFrom, type SlaScheduler } from '../sla/index.ts';
 import { openDatabase } from './database.ts';
 import { createMetrics } from './metrics.ts';
+import { createWebhookService, secretKeyFrom, type WebhookService } from '../webhooks/index.ts';
 
 export interface Ticketflow {
   app: Express;
@@ -47,6 +48,8 @@ export interface Ticketflow {
   sla: SlaScheduler;
   /** The audit log's sequencer (docs/audit.md); null without a signing key or on EventStoreDB. */
   audit: Sequencer | null;
+  /** Webhook endpoints and their delivery (docs/webhooks.md). */
+  webhooks: WebhookService;
   /** Finds tickets whose automatic steps never finished and runs them again. */
   resumeStuck(olderThanMs: number): Promise<number>;
   stop(): Promise<void>;
@@ -60,6 +63,8 @@ export interface TicketflowOverrides {
   now?: () => Date;
   /** The rules that decide new events (tests tighten one); the current ticket machine by default. */
   rules?: TicketMachine;
+  /** Random numbers for retry jitter (tests make it fixed). */
+  random?: () => number;
 }
 
 function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
@@ -102,6 +107,46 @@ function createAuditSequencer(config: Config, db: Database, logger: Logger): Seq
   });
 }
 
+/** Webhook endpoints and delivery from the configuration (the secret key: docs/webhooks.md). */
+function createWebhookFor(
+  config: Config,
+  deps: {
+    db: Database;
+    store: EventStore;
+    logger: Logger;
+    now: () => Date;
+    projector: Projector;
+    overrides: TicketflowOverrides;
+  },
+): WebhookService {
+  const { key, derived } = secretKeyFrom(config);
+  if (derived)
+    deps.logger.warn('WEBHOOK_SECRET_KEY unset: webhook secrets use the development key');
+  return createWebhookService({
+    db: deps.db,
+    store: deps.store,
+    logger: deps.logger.child({ component: 'webhooks' }),
+    now: deps.now,
+    catchUp: () => deps.projector.catchUp(),
+    ...(deps.overrides.random ? { random: deps.overrides.random } : {}),
+    settings: {
+      key,
+      schedule: config.WEBHOOK_RETRY_SCHEDULE,
+      jitter: config.WEBHOOK_RETRY_JITTER,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      allowHttp: config.WEBHOOK_ALLOW_HTTP,
+      allowedAddresses: config.WEBHOOK_ALLOWED_ADDRESSES,
+      disableAfterMs: config.WEBHOOK_DISABLE_AFTER_DAYS * 86_400_000,
+      concurrency: config.WEBHOOK_CONCURRENCY,
+      pollMs: config.WEBHOOK_POLL_MS,
+      leaseMs: config.WEBHOOK_LEASE_MS,
+      source: config.WEBHOOK_SOURCE,
+      // Deliveries live in the read-model database; with EventStoreDB the log is elsewhere.
+      deliver: config.WEBHOOK_DELIVERY && config.EVENTSTORE === 'postgres',
+    },
+  });
+}
+
 /**
  * The composition root: opens the database, builds every component from the configuration and
  * resumes what a previous process left unfinished. Nothing below this reads configuration itself.
@@ -129,9 +174,16 @@ export async function createTicketflow(
     overrides.llm ?? (await createLanguageModel(config, knowledgeBase)),
   );
   const autoAnswer = autoAnswerThresholdFor(config, llm);
+  const suggest = suggestThresholdFor(config, llm, autoAnswer.threshold);
   logger.info(
-    { autoAnswerThreshold: autoAnswer.threshold, source: autoAnswer.source, model: llm.name },
-    'automatic-answer threshold',
+    {
+      autoAnswerThreshold: autoAnswer.threshold,
+      source: autoAnswer.source,
+      suggestThreshold: suggest.threshold ?? null,
+      suggestSource: suggest.source,
+      model: llm.name,
+    },
+    'automatic-answer and suggestion thresholds',
   );
   const actors = createTicketActors(llm, knowledgeBase, {
     classifyMs: config.CLASSIFY_TIMEOUT_MS,
@@ -144,7 +196,7 @@ export async function createTicketflow(
     modelName: actors.modelName,
     logger: logger.child({ component: 'workflow' }),
     autoAnswerThreshold: autoAnswer.threshold,
-    suggestThreshold: config.SUGGEST_THRESHOLD,
+    suggestThreshold: suggest.threshold,
     maxConcurrentTickets: config.MAX_CONCURRENT_TICKETS,
     // In the read-model database even when EventStoreDB holds the log.
     idempotency: createSqlIdempotencyKeys(db),
@@ -162,8 +214,9 @@ export async function createTicketflow(
     leaseMs: config.SLA_LEASE_MS,
   });
   const audit = createAuditSequencer(config, db, logger);
+  const webhooks = createWebhookFor(config, { db, store, logger, now, projector, overrides });
   let ready = false;
-  const metrics = createMetrics({ db, projector, workflow });
+  const metrics = createMetrics({ db, projector, workflow, webhooks });
   const app = createHttpApp({
     db,
     store,
@@ -178,6 +231,12 @@ export async function createTicketflow(
     rateLimits: rateLimitSettingsFrom(config),
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
+    webhooks,
+    sse: {
+      maxBufferBytes: config.SSE_MAX_BUFFER_BYTES,
+      drainTimeoutMs: config.SSE_DRAIN_TIMEOUT_MS,
+    },
+    cloudEventSource: config.WEBHOOK_SOURCE,
   });
 
   async function resumeStuck(olderThanMs: number): Promise<number> {
@@ -203,6 +262,7 @@ export async function createTicketflow(
   await sla.tick().catch((error: unknown) => logger.error({ err: error }, 'SLA catch-up failed'));
   sla.start();
   audit?.start();
+  await webhooks.start();
   ready = true;
 
   return {
@@ -215,12 +275,14 @@ export async function createTicketflow(
     users,
     sla,
     audit,
+    webhooks,
     resumeStuck,
     async stop() {
       ready = false;
       clearInterval(sweep);
       await sla.stop();
       await audit?.stop();
+      await webhooks.stop();
       await workflow.stop();
       await projector.stop();
       await store.close();

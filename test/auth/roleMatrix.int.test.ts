@@ -4,6 +4,7 @@ import { databaseKinds } from '../support/databases.ts';
 import { startTestApp, type TestApp } from '../support/harness.ts';
 import { generateKeys } from '../../src/audit/index.ts';
 import { tokenFor } from '../support/auth.ts';
+import { until } from '../support/webhookReceiver.ts';
 
 type Caller =
   | 'anonymous'
@@ -35,6 +36,10 @@ interface Ctx {
   version: () => Promise<number>;
   userId: string;
   tokenId: string;
+  /** The integrator's webhook endpoint, one delivery of it, and the integrator's user id. */
+  webhookId: string;
+  deliveryId: number;
+  integratorId: string;
 }
 type Route = {
   name: string;
@@ -310,7 +315,69 @@ const matrix: Array<[Route, Partial<Record<Caller, typeof ok | number>>]> = [
       admin: ok,
     },
   ],
+  ...webhookMatrix(),
 ];
+
+/** Webhook routes: admins and integrators (their own endpoints; others' are 404). */
+function webhookMatrix(): Array<[Route, Partial<Record<Caller, typeof ok | number>>]> {
+  const managers = {
+    anonymous: 401,
+    owner: 403,
+    other_requester: 403,
+    agent_l3: 403,
+    agent_l1: 403,
+    auditor: 403,
+    integrator: ok,
+    admin: ok,
+  } as const;
+  /** A fresh endpoint of the integrator's, for routes that end one. */
+  const fresh = async (ctx: Ctx) =>
+    (
+      await ctx.app.tf.webhooks.create({ url: webhookUrl }, ctx.integratorId, {
+        id: 'test',
+        role: 'admin',
+      })
+    ).state.endpointId;
+  const routes: Route[] = [
+    {
+      name: 'POST /api/webhooks',
+      send: ({ app }, auth) => app.http.post('/api/webhooks').set(auth).send({ url: webhookUrl }),
+    },
+    { name: 'GET /api/webhooks', send: ({ app }, auth) => app.http.get('/api/webhooks').set(auth) },
+    {
+      name: 'GET /api/webhooks/:id',
+      send: ({ app, webhookId }, auth) => app.http.get(`/api/webhooks/${webhookId}`).set(auth),
+    },
+    {
+      name: 'PATCH /api/webhooks/:id',
+      send: ({ app, webhookId }, auth) =>
+        app.http.patch(`/api/webhooks/${webhookId}`).set(auth).send({ description: 'crm' }),
+    },
+    {
+      name: 'DELETE /api/webhooks/:id',
+      send: async (ctx, auth) => ctx.app.http.delete(`/api/webhooks/${await fresh(ctx)}`).set(auth),
+    },
+    {
+      name: 'POST /api/webhooks/:id/recover',
+      send: ({ app, webhookId }, auth) =>
+        app.http.post(`/api/webhooks/${webhookId}/recover`).set(auth).send({ since: 0 }),
+    },
+    {
+      name: 'POST /api/webhooks/:id/deliveries/:deliveryId/retry',
+      send: ({ app, webhookId, deliveryId }, auth) =>
+        app.http.post(`/api/webhooks/${webhookId}/deliveries/${deliveryId}/retry`).set(auth),
+    },
+    {
+      name: 'GET /api/webhooks/:id/deliveries',
+      send: ({ app, webhookId }, auth) =>
+        app.http.get(`/api/webhooks/${webhookId}/deliveries`).set(auth),
+    },
+  ];
+  return routes.map((route) => [route, managers]);
+}
+
+/** Nothing listens there: deliveries fail, which these tests do not look at. */
+const webhookUrl = 'http://127.0.0.1:9/hook';
 
 describe.each(databaseKinds)('role matrix on %s', (kind) => {
   let ctx: Ctx;
@@ -319,7 +386,11 @@ describe.each(databaseKinds)('role matrix on %s', (kind) => {
   beforeAll(async () => {
     const app = await startTestApp(kind, {
       checkResponses: true,
-      env: { AUDIT_SIGNING_KEY: generateKeys('roles.test/log').signer },
+      env: {
+        AUDIT_SIGNING_KEY: generateKeys('roles.test/log').signer,
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
+      },
     });
     auth.anonymous = {};
     auth.owner = (await tokenFor(app, 'requester', { email: 'ann@example.com' })).auth;
@@ -327,7 +398,13 @@ describe.each(databaseKinds)('role matrix on %s', (kind) => {
     auth.agent_l3 = (await tokenFor(app, 'agent', { email: 'sam@example.com', levels: [3] })).auth;
     auth.agent_l1 = (await tokenFor(app, 'agent', { email: 'una@example.com', levels: [1] })).auth;
     auth.auditor = (await tokenFor(app, 'auditor')).auth;
-    auth.integrator = (await tokenFor(app, 'integrator')).auth;
+    const integrator = await tokenFor(app, 'integrator', { email: 'ida@example.com' });
+    auth.integrator = integrator.auth;
+    const integratorId = (await app.tf.users.load(integrator.email)).userId;
+    // Before the ticket: its events become deliveries of this endpoint.
+    const webhookId = (
+      await app.tf.webhooks.create({ url: webhookUrl }, integratorId, { id: 'test', role: 'admin' })
+    ).state.endpointId;
     auth.admin = (await tokenFor(app, 'admin', { email: 'root@example.com' })).auth;
     auth.unknown_token = { Authorization: 'Bearer tf_not-a-real-token' };
     const revoked = await tokenFor(app, 'auditor', { email: 'gone@example.com' });
@@ -354,7 +431,18 @@ describe.each(databaseKinds)('role matrix on %s', (kind) => {
       version: async () => (await app.tf.workflow.get(ticketId)).state.version,
       userId: victim.userId,
       tokenId: randomUUID(),
+      webhookId,
+      deliveryId: 0,
+      integratorId,
     };
+    await until(async () => {
+      const { rows } = await app.db.query<{ id: string }>(
+        `SELECT id FROM tf_webhook_deliveries WHERE endpoint_id = $1 LIMIT 1`,
+        [webhookId],
+      );
+      ctx.deliveryId = Number(rows[0]?.id ?? 0);
+      return ctx.deliveryId > 0;
+    }, 'a delivery of the endpoint');
     // The admin's DELETE needs a real token of the victim.
     ctx.tokenId = (
       await app.tf.users.issueToken('victim@example.com', {}, { id: 'test', role: 'admin' })

@@ -59,7 +59,9 @@ describe('npm run train -- --from-events', () => {
   it('trains on the seed rows plus the tickets agents re-levelled in the product’s log', async () => {
     const out = join(dir, 'model.json');
     const r = await train(['--from-events', '--out', out], { DATA_DIR: dataDir });
-    expect(r.stderr).toContain('event log: 1 tickets re-levelled by agents');
+    expect(r.stderr).toContain(
+      'event log: 1 tickets settled by agents (1 re-levelled, 0 suggestions sent',
+    );
     expect(r.code).toBe(0);
     const file = JSON.parse(readFileSync(out, 'utf8')) as ClassifierFile;
     const i = file.memory.texts.findIndex((t) => t.includes('label printer in hall'));

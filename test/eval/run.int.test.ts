@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnowledgeBase } from '../../src/kb/index.ts';
 import { createLocalModel, LocalClassifier } from '../../src/llm/local/index.ts';
 import { evaluate, type EvalRow } from '../../src/eval/run.ts';
+import { formatReport, markdownSection } from '../../src/eval/format.ts';
 import type { LanguageModel } from '../../src/llm/types.ts';
 import { createOllamaModel } from '../../src/llm/ollama/index.ts';
 import { fixtureArticles } from '../kb/fixtures.ts';
@@ -140,5 +141,88 @@ describe('evaluate, as the workflow treats failing models', () => {
     });
     expect(result.compared[0]!.failures).toBe(2);
     expect(result.compared[0]!.autoAnswer.answered).toBe(0);
+  });
+});
+
+describe('evaluate, the suggestion band', () => {
+  // Level and confidence scripted by text; drafts from the local model's real extractive drafter.
+  const scripted: Record<string, { level: 1 | 2 | 3; confidence: number }> = {
+    password: { level: 1, confidence: 0.95 },
+    printer: { level: 1, confidence: 0.6 },
+    vpn: { level: 1, confidence: 0.6 },
+    invoice: { level: 1, confidence: 0.55 },
+    server: { level: 3, confidence: 0.9 },
+  };
+  const banded: LanguageModel = {
+    name: 'scripted',
+    async classify(ticket) {
+      const key = Object.keys(scripted).find((k) => ticket.description.includes(k))!;
+      const { level, confidence } = scripted[key]!;
+      return {
+        result: { level, confidence, category: 'general', rationale: 'scripted' },
+        trace: {
+          model: 'scripted',
+          promptVersion: 'v1',
+          promptHash: 'test',
+          latencyMs: 0,
+          attempts: 1,
+        },
+      };
+    },
+    draft: (ticket, articles, options) => model.draft(ticket, articles, options),
+  };
+  const answered: EvalRow[] = [
+    { description: 'I forgot my password, reset please', level: 1, answer: 'Use the reset link.' },
+    {
+      description: 'the printer is not printing, jobs stuck in the print queue',
+      level: 1,
+      answer: 'Check the printer is online and clear the print queue of stuck jobs.',
+    },
+    {
+      description: 'vpn anyconnect does not connect from the home office',
+      level: 1,
+      // The reference answer is about passwords: its article is not the suggestion's.
+      answer: 'Your password expired: reset a forgotten password via the login page.',
+    },
+    { description: 'invoice totals are wrong', level: 2, answer: 'Finance will correct it.' },
+    { description: 'the server is down', level: 3 },
+  ];
+
+  it('reports the band, its level-1 share and coverage, and the cited articles against the references', async () => {
+    const result = await evaluate(answered, banded, kb, {
+      threshold: 0.9,
+      suggestThreshold: 0.5,
+      bootstrapSamples: 20,
+    });
+    expect(result.band).toMatchObject({
+      suggestThreshold: 0.5,
+      autoThreshold: 0.9,
+      tickets: 3,
+      level1: 2,
+      coverage: 2 / 3,
+      withAutoAnswers: 1,
+    });
+    expect(result.band!.precision).toBeCloseTo(2 / 3);
+    // The invoice ticket has no article to ground a suggestion in; the printer one agrees.
+    expect(result.band!.articles).toEqual({ withReference: 3, drafted: 2, agree: 1 });
+    const report = formatReport(result, { data: 'rows', modelName: 'scripted' });
+    expect(report).toContain(
+      'Suggestion band (predicted level 1, 0.5 ≤ confidence < 0.9; escalated with the model',
+    );
+    expect(report).toContain('2 got a grounded suggestion, 1 of those cite');
+    expect(markdownSection('rows', result, { data: 'rows', modelName: 'scripted' })).toContain(
+      'automatic answers and suggestions together cover 1.000 of them',
+    );
+  });
+
+  it('has no band when the suggestion threshold is not below the automatic one', async () => {
+    const result = await evaluate(answered, banded, kb, {
+      threshold: 0.5,
+      suggestThreshold: 0.5,
+      bootstrapSamples: 20,
+      drafts: false,
+    });
+    expect(result.band).toBeUndefined();
+    expect(result.atFixed).toMatchObject({ threshold: 0.7, answered: 1 });
   });
 });

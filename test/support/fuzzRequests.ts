@@ -98,6 +98,50 @@ const userBody: BodyOf = (ctx) =>
 const grantBody: BodyOf = () => fc.record({ role, levels }, { requiredKeys: ['role'] });
 const tokenBody: BodyOf = () => fc.record({ role, label: text }, { requiredKeys: [] });
 
+const webhookUrl = fc.constantFrom(
+  'http://127.0.0.1:9/hook',
+  'https://10.0.0.1/x',
+  'https://169.254.169.254/latest',
+  'ftp://example.com/',
+  'https://user:pw@example.com/',
+  'not a url',
+  '',
+);
+const eventTypeList = fc.oneof(
+  fc.constant(['TicketReceived', 'TicketClassified']),
+  fc.array(fc.constantFrom('TicketReceived', 'UserCreated', 'Nope', '', 'x'.repeat(300))),
+);
+const webhookBody: BodyOf = () =>
+  fc.record(
+    {
+      url: webhookUrl,
+      types: eventTypeList,
+      levels,
+      ordering: fc.constantFrom('per_ticket', 'none', 'random'),
+      enabled: fc.boolean(),
+      description: text,
+    },
+    { requiredKeys: ['url'] },
+  );
+const webhookPatch: BodyOf = () =>
+  fc.record(
+    {
+      url: webhookUrl,
+      types: fc.oneof(eventTypeList, fc.constant(null)),
+      enabled: fc.boolean(),
+      rotateSecret: fc.boolean(),
+      retireOldSecret: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  );
+const recoverBody: BodyOf = () =>
+  fc.record({
+    since: fc.oneof(
+      fc.integer({ min: -1, max: 10_000 }),
+      fc.constantFrom('2020-01-01T00:00:00Z', '0000-01-01T00:00:00Z', 'yesterday', 1.5, null),
+    ),
+  });
+
 /** Every route the app serves; the fuzz test checks this table against the app's router stack. */
 export const fuzzRoutes: FuzzRoute[] = [
   { method: 'GET', path: '/health' },
@@ -150,6 +194,23 @@ export const fuzzRoutes: FuzzRoute[] = [
     who: ['integrator'],
   },
   { method: 'GET', path: '/api/audit/checkpoint', who: ['auditor'] },
+  { method: 'POST', path: '/api/webhooks', body: webhookBody, who: ['integrator', 'admin'] },
+  { method: 'GET', path: '/api/webhooks', who: ['integrator', 'admin'] },
+  { method: 'GET', path: '/api/webhooks/:id', who: ['integrator', 'admin'] },
+  { method: 'PATCH', path: '/api/webhooks/:id', body: webhookPatch, who: ['integrator', 'admin'] },
+  { method: 'DELETE', path: '/api/webhooks/:id', who: ['integrator', 'admin'] },
+  { method: 'POST', path: '/api/webhooks/:id/recover', body: recoverBody, who: ['integrator'] },
+  {
+    method: 'POST',
+    path: '/api/webhooks/:id/deliveries/:deliveryId/retry',
+    who: ['integrator', 'admin'],
+  },
+  {
+    method: 'GET',
+    path: '/api/webhooks/:id/deliveries',
+    query: ['limit', 'cursor'],
+    who: ['integrator', 'admin'],
+  },
   { method: 'GET', path: '/api/audit/tickets/:id/proof', who: ['auditor'] },
 ];
 

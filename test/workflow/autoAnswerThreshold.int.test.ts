@@ -57,4 +57,45 @@ describe.each(databaseKinds)('the automatic-answer threshold in force on %s', (k
     expect(events[0]?.data.policy).toEqual({ autoAnswerThreshold: 0.7, suggestThreshold: 0.5 });
     expect(status).toBe('answered');
   });
+
+  // Issue 14, item 2: the suggestion band's lower edge, from the model unless configured.
+  const suggesting = (auto: number, suggest: number): LanguageModel =>
+    Object.assign(scriptedModel(), {
+      recommendedAutoAnswerThreshold: auto,
+      recommendedSuggestThreshold: suggest,
+    });
+  // The requester's view hides the suggestion's own events; the escalation says one is attached.
+  const suggested = (events: Array<{ type: string; data: Record<string, unknown> }>) =>
+    String(events.find((e) => e.type === 'TicketEscalated')?.data.detail).includes(
+      'a suggested answer is attached',
+    );
+
+  it("takes the suggestion threshold from the model's recommendation when unset", async () => {
+    app = await startTestApp(kind, { llm: suggesting(0.95, 0.9) });
+    // Level 1 at 0.92: in the band [0.9, 0.95), so escalated with a suggestion.
+    const { status, events } = await fileSettled('I forgot my password');
+    expect(events[0]?.data.policy).toEqual({ autoAnswerThreshold: 0.95, suggestThreshold: 0.9 });
+    expect(status).toBe('escalated');
+    expect(suggested(events)).toBe(true);
+    // Level 1 at 0.6, below the model's band (the fallback 0.5 would have suggested): no draft.
+    const below = await fileSettled('The VPN drops sometimes');
+    expect(suggested(below.events)).toBe(false);
+    expect(below.status).toBe('escalated');
+  });
+
+  it('uses SUGGEST_THRESHOLD over the recommendation, and no band at or above the auto one', async () => {
+    app = await startTestApp(kind, {
+      llm: suggesting(0.95, 0.9),
+      env: { SUGGEST_THRESHOLD: '0.5' },
+    });
+    const { events } = await fileSettled('The VPN drops sometimes');
+    expect(events[0]?.data.policy).toEqual({ autoAnswerThreshold: 0.95, suggestThreshold: 0.5 });
+    expect(suggested(events)).toBe(true);
+    await app.close();
+    // The model recommends no band (1): the ticket records none and nothing is suggested.
+    app = await startTestApp(kind, { llm: suggesting(0.95, 1) });
+    const none = await fileSettled('I forgot my password');
+    expect(none.events[0]?.data.policy).toEqual({ autoAnswerThreshold: 0.95 });
+    expect(suggested(none.events)).toBe(false);
+  });
 });

@@ -14,7 +14,9 @@ export {
 } from './model.ts';
 export { LocalClassifier, type Prediction } from './classifier.ts';
 export {
+  DEFAULT_SUGGEST_PRECISION,
   DEFAULT_TARGET_PRECISION,
+  recommendedSuggestThreshold,
   recommendedThreshold,
   type ClassifierFile,
 } from './modelFile.ts';

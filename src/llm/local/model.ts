@@ -16,7 +16,11 @@ import {
   type TicketText,
 } from '../types.ts';
 import { LocalClassifier } from './classifier.ts';
-import { recommendedThreshold, type ClassifierFile } from './modelFile.ts';
+import {
+  recommendedSuggestThreshold,
+  recommendedThreshold,
+  type ClassifierFile,
+} from './modelFile.ts';
 import { DRAFT_PROMPT_VERSION, DRAFT_TEMPLATE_HASH, renderDraft } from './draft.ts';
 import { ticketToText } from './text.ts';
 
@@ -105,6 +109,7 @@ export function createLocalModel(options: LocalModelOptions = {}): LocalModel {
     classifier,
     version: classifier.version,
     recommendedAutoAnswerThreshold: recommendedThreshold(classifier.file)?.threshold,
+    recommendedSuggestThreshold: recommendedSuggestThreshold(classifier.file)?.threshold,
 
     async classify(ticket: TicketText, callOptions?: CallOptions) {
       const started = performance.now();

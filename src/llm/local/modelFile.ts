@@ -53,6 +53,16 @@ export interface ClassifierFile {
    * (`threshold` absent when no threshold reached it).
    */
   autoAnswer?: { precision: number; threshold?: number | undefined } | undefined;
+  /**
+   * The threshold recommended for SUGGEST_THRESHOLD: the lowest level-1 confidence from which the
+   * band up to `below` (the automatic-answer threshold the server takes from this file by
+   * default) was at least `precision` truly level 1 on the out-of-fold scores (`threshold` absent
+   * when no band of 20 or more tickets reached it); `candidates`: the out-of-fold level-1
+   * predictions below `below`, the most any band could hold.
+   */
+  suggest?:
+    | { precision: number; below: number; candidates: number; threshold?: number | undefined }
+    | undefined;
   /** Files written before `autoAnswer`: the same at precision 0.95. Read, never written. */
   autoAnswer95?: number | undefined;
 }
@@ -71,6 +81,26 @@ export function recommendedThreshold(
   return file.autoAnswer95 === undefined
     ? undefined
     : { precision: 0.95, threshold: file.autoAnswer95 };
+}
+
+/** The share of suggestions that should be for truly level-1 tickets unless told otherwise. */
+export const DEFAULT_SUGGEST_PRECISION = 0.8;
+
+/** Fewer out-of-fold tickets than this below the automatic-answer threshold tell nothing. */
+const MIN_BAND_EVIDENCE = 20;
+
+/**
+ * The file's recommended suggestion threshold: the band's lower edge when training found one that
+ * reached its precision; 1 (no band) when at least 20 candidates could not reach it; undefined
+ * when there were too few to tell (the server's fallback then) and for files written before it.
+ */
+export function recommendedSuggestThreshold(
+  file: Pick<ClassifierFile, 'suggest'>,
+): { precision: number; below: number; threshold: number } | undefined {
+  if (!file.suggest) return undefined;
+  const { precision, below, candidates, threshold } = file.suggest;
+  if (threshold !== undefined) return { precision, below, threshold };
+  return candidates >= MIN_BAND_EVIDENCE ? { precision, below, threshold: 1 } : undefined;
 }
 
 /** The trained parts a classifier predicts with. */

@@ -37,12 +37,17 @@ export function stackFeatures(
   return feats;
 }
 
-/** The lowest threshold whose answered set (score >= threshold) is at least `precision` right. */
+/**
+ * The lowest threshold whose answered set (threshold <= score < `below`) is at least `precision`
+ * right, over at least 20 scores.
+ */
 export function thresholdForPrecision(
   scores: Array<{ p: number; right: boolean }>,
   precision: number,
+  /** Only scores below this count (a band under the automatic-answer threshold). */
+  below = Infinity,
 ): number | undefined {
-  const sorted = [...scores].sort((a, b) => b.p - a.p);
+  const sorted = scores.filter((s) => s.p < below).sort((a, b) => b.p - a.p);
   let right = 0;
   let best: number | undefined;
   sorted.forEach((s, i) => {
@@ -51,7 +56,9 @@ export function thresholdForPrecision(
     // Only cut between distinct scores, and ignore the noisy first few.
     if (i >= 19 && (!next || next.p < s.p) && right / (i + 1) >= precision) best = s.p;
   });
-  return best === undefined ? undefined : Math.round(best * 1000) / 1000;
+  if (best === undefined) return undefined;
+  // A band's edge is rounded down, so it keeps its lowest ticket and stays below `below`.
+  return (below === Infinity ? Math.round(best * 1000) : Math.floor(best * 1000)) / 1000;
 }
 
 /**

@@ -116,5 +116,6 @@ function modelFileOf(
     l1: trained.l1,
     crossValidation: trained.crossValidation,
     autoAnswer: trained.autoAnswer,
+    suggest: trained.suggest,
   };
 }

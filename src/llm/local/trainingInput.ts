@@ -74,6 +74,11 @@ export interface TrainOptions {
    * scores (default 0.95, `DEFAULT_TARGET_PRECISION`).
    */
   targetPrecision?: number | undefined;
+  /**
+   * The share of truly level-1 tickets the suggestion band (just below the automatic-answer
+   * threshold) must hold on the out-of-fold scores (default 0.8, `DEFAULT_SUGGEST_PRECISION`).
+   */
+  suggestPrecision?: number | undefined;
   /** Progress messages (training is a few seconds per fold). */
   log?: ((message: string) => void) | undefined;
 }

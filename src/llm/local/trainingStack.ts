@@ -4,7 +4,13 @@
  */
 import type { NeighbourIndex } from './knn.ts';
 import { denseLogits, logisticLogits, softmax, trainDenseLogistic } from './logreg.ts';
-import { DEFAULT_TARGET_PRECISION, type ClassifierFile, type Heads } from './modelFile.ts';
+import { FALLBACK_AUTO_ANSWER_THRESHOLD } from '../../config/index.ts';
+import {
+  DEFAULT_SUGGEST_PRECISION,
+  DEFAULT_TARGET_PRECISION,
+  type ClassifierFile,
+  type Heads,
+} from './modelFile.ts';
 import { complementNbLevels, naiveBayesLevels } from './nb.ts';
 import {
   applyCalibration,
@@ -21,7 +27,7 @@ import type { TrainOptions } from './trainingInput.ts';
 /** The parts of the model file that the stacking layer decides. */
 export type StackingFields = Pick<
   ClassifierFile,
-  'stack' | 'l1' | 'crossValidation' | 'autoAnswer'
+  'stack' | 'l1' | 'crossValidation' | 'autoAnswer' | 'suggest'
 >;
 
 /** Fits the stacking layer (and the binary level-1 layer and calibration `o` asks for). */
@@ -50,6 +56,7 @@ export function trainStackingLayer(
   const figures = stackedFigures(corpus.ys, crossFitted, calibration);
   const n = corpus.ys.length;
   const target = o.targetPrecision ?? DEFAULT_TARGET_PRECISION;
+  const autoThreshold = thresholdForPrecision(figures.l1Scores, target);
   log(
     `out-of-fold: linear head accuracy ${(oofCorrect / n).toFixed(3)}; stacked ` +
       `accuracy ${figures.stacked.accuracy.toFixed(3)}, macro-F1 ${figures.stacked.macroF1.toFixed(3)}, ` +
@@ -68,11 +75,37 @@ export function trainStackingLayer(
       stacked: figures.stacked,
       at07: figures.at07,
     },
-    autoAnswer: {
-      precision: target,
-      threshold: thresholdForPrecision(figures.l1Scores, target),
-    },
+    autoAnswer: { precision: target, threshold: autoThreshold },
+    suggest: suggestionBand(figures.l1Scores, autoThreshold, o, log),
   };
+}
+
+/**
+ * The suggestion band's lower edge: the lowest confidence from which the level-1 predictions below
+ * the automatic-answer threshold the server would take from this file (the recommendation, never
+ * below the fallback floor) are still `suggestPrecision` truly level 1. Suggestions go to an
+ * agent, who discards a wrong one, so they may be less precise than automatic answers.
+ */
+function suggestionBand(
+  l1Scores: Array<{ p: number; right: boolean }>,
+  autoThreshold: number | undefined,
+  o: TrainOptions,
+  log: (message: string) => void,
+): NonNullable<ClassifierFile['suggest']> {
+  const precision = o.suggestPrecision ?? DEFAULT_SUGGEST_PRECISION;
+  const below = Math.max(autoThreshold ?? 0, FALLBACK_AUTO_ANSWER_THRESHOLD);
+  const threshold = thresholdForPrecision(l1Scores, precision, below);
+  const candidates = l1Scores.filter((s) => s.p < below);
+  const inBand = candidates.filter((s) => threshold !== undefined && s.p >= threshold);
+  log(
+    `suggestion band for ${precision} precision below ${below}: ${candidates.length} out-of-fold ` +
+      'level-1 predictions below it; ' +
+      (threshold === undefined
+        ? 'not reached'
+        : `from ${threshold}: ${inBand.length} tickets, ` +
+          `${(inBand.filter((s) => s.right).length / inBand.length).toFixed(3)} level 1`),
+  );
+  return { precision, below, candidates: candidates.length, threshold };
 }
 
 /**
