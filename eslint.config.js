@@ -56,7 +56,7 @@ const inward = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'bench/results/', 'coverage/', 'scratch/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'bench/results/', 'coverage/', 'scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -28,12 +28,20 @@ export interface BenchOptions {
   /** Duration scale for timed sections. */
   durationMs: number;
   repeats: number;
+  /** The history group's largest size (tickets); default: every size. */
+  historyMax?: number;
+  /** Tickets in the startup group's filled databases. */
+  startupTickets?: number;
 }
 
 export class BenchContext {
   readonly runs: Run[] = [];
   readonly notes = new Map<string, string[]>();
   readonly started = Date.now();
+  /** Sections a group writes into docs/benchmarks.md itself (heading → body), after the report. */
+  readonly sections = new Map<string, string>();
+  /** Writes `sections` now (set by bench/run.ts), so that a long group's finished sizes are kept. */
+  flushSections: () => Promise<void> = async () => undefined;
   constructor(readonly options: BenchOptions) {}
 
   log(message: string): void {

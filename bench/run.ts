@@ -4,7 +4,9 @@
  *
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
- *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, audit, e2e, standin, webhooks
+ *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, audit, e2e,
+ *                                      standin, webhooks, history, startup
+ *   npm run bench -- --only history --history-max 100000   the history group up to 100 k tickets
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
  *
@@ -26,6 +28,9 @@ import { readProfileDir, summarizeProfile } from './profile.ts';
 import { benchProjections } from './projections.ts';
 import { benchFold, benchReplayDb, profileFold } from './replay.ts';
 import { writeReport } from './report.ts';
+import { benchHistory } from './history.ts';
+import { upsertSections } from './sections.ts';
+import { benchStartup } from './startup.ts';
 import { benchStandIn } from './standin.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
@@ -40,7 +45,11 @@ const allGroups = [
   'e2e',
   'standin',
   'webhooks',
+  'history',
+  'startup',
 ] as const;
+/** Groups that write their own section of docs/benchmarks.md (alone, they leave the rest as it is). */
+const ownSections = new Set(['history', 'startup']);
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +59,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-report': { type: 'boolean', default: false },
     'report-only': { type: 'boolean', default: false },
+    'history-max': { type: 'string' },
+    'startup-tickets': { type: 'string' },
   },
 });
 
@@ -97,6 +108,8 @@ const options: BenchOptions = {
   profile: values.profile ?? false,
   durationMs: quick ? 500 : 1500,
   repeats: quick ? 2 : 5,
+  ...(values['history-max'] ? { historyMax: Number(values['history-max']) } : {}),
+  ...(values['startup-tickets'] ? { startupTickets: Number(values['startup-tickets']) } : {}),
 };
 const ctx = new BenchContext(options);
 
@@ -119,6 +132,7 @@ if (dbs.includes('postgres') && !(await postgresReachable(postgresUrl))) {
 }
 
 const argv = process.argv.slice(2).join(' ');
+const command = `npm run bench${argv ? ` -- ${argv}` : ''}`;
 const machine = await describeMachine(dbs.includes('postgres') ? postgresUrl : null, {
   quick,
   only: [...only],
@@ -126,6 +140,11 @@ const machine = await describeMachine(dbs.includes('postgres') ? postgresUrl : n
   durationMs: options.durationMs,
   repeats: options.repeats,
 });
+
+if (!values['no-report'])
+  ctx.flushSections = async () => {
+    await upsertSections(ctx, machine, command);
+  };
 
 async function guarded(name: string, work: () => Promise<void>): Promise<void> {
   const t0 = Date.now();
@@ -206,6 +225,11 @@ for (const kind of dbs) {
 for (const kind of dbs) {
   if (only.has('webhooks')) await guarded(`webhooks ${kind}`, () => benchWebhooks(ctx, kind));
 }
+if (only.has('history')) {
+  if (dbs.includes('postgres')) await guarded('history postgres', () => benchHistory(ctx));
+  else ctx.note('history', 'The history group runs on PostgreSQL only, which did not answer.');
+}
+if (only.has('startup')) await guarded('startup', () => benchStartup(ctx, dbs));
 if (only.has('standin')) {
   // The model is the bottleneck here, not the database: one database is enough.
   const kind: DbKind = dbs.includes('postgres') ? 'postgres' : 'pglite';
@@ -219,12 +243,11 @@ if (values['no-report']) {
     for (const n of notes) process.stderr.write(`\n[${g}] ${n}\n`);
 } else {
   const analysis = await readFile(path.resolve('bench/analysis.md'), 'utf8').catch(() => null);
-  const files = await writeReport({
-    ctx,
-    machine,
-    analysis,
-    command: `npm run bench${argv ? ` -- ${argv}` : ''}`,
-  });
+  // Run alone, groups with their own sections leave the rest of the page and latest.json as they are.
+  const files = [...only].every((g) => ownSections.has(g))
+    ? []
+    : await writeReport({ ctx, machine, analysis, command });
+  files.push(...(await upsertSections(ctx, machine, command)));
   ctx.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }
 ctx.log(`finished in ${((Date.now() - ctx.started) / 1000).toFixed(0)} s`);

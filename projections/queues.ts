@@ -28,27 +28,54 @@ export interface QueueItem {
   updated_at: string;
 }
 
+/**
+ * Two ordered parts, each cut at `limit`, merged: tickets with a pending breach timer (driven by
+ * the breach timers, index tf_sla_timers_breach: only open tickets have them, so their number
+ * follows the backlog, not the history),
+ * and tickets without one, read in queue order from `tf_tickets_queue_order`. The top `limit` of the
+ * whole order is among the top `limit` of each part, so the answer is the single query's, without
+ * sorting every ticket of the level: with `state=resolved` that was every resolved ticket ever
+ * (docs/benchmarks.md, "How reads grow with history").
+ */
 export async function queueOf(db: SqlExecutor, filter: QueueFilter): Promise<QueueItem[]> {
-  const params: unknown[] = [filter.level, filter.states];
+  const params: unknown[] = [filter.level];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  // One state as `=`: an index returns rows in order for `=`, not for `= ANY(array)` (PostgreSQL 15).
+  const stateFilter =
+    filter.states.length === 1
+      ? `t.status = ${param(filter.states[0])}`
+      : `t.status = ANY(${param(filter.states)}::text[])`;
   let assigneeFilter = '';
   if (filter.assignee === null) assigneeFilter = 'AND t.assignee IS NULL';
-  else if (filter.assignee !== undefined) {
-    params.push(filter.assignee);
-    assigneeFilter = `AND t.assignee = $${params.length}`;
-  }
-  params.push(filter.limit);
+  else if (filter.assignee !== undefined)
+    assigneeFilter = `AND t.assignee = ${param(filter.assignee)}`;
+  const limit = param(filter.limit);
+  const where = `t.level = $1 AND ${stateFilter} ${assigneeFilter}`;
+  const breachTimer = `s.kind LIKE '%:breach'`;
   const { rows } = await db.query<QueueItem>(
-    `SELECT t.id, t.version, t.status, t.level, t.subject, t.requester_email, t.assignee, t.sla_breached,
-            to_json(d.due_at) #>> '{}' AS sla_due_at, d.kind AS sla_due_clock,
-            to_json(t.created_at) #>> '{}' AS created_at, to_json(t.updated_at) #>> '{}' AS updated_at
-     FROM tf_tickets t
-     LEFT JOIN LATERAL (
-       SELECT due_at, split_part(kind, ':', 1) AS kind FROM tf_sla_timers s
-       WHERE s.ticket_id = t.id AND s.kind LIKE '%:breach' ORDER BY due_at LIMIT 1
-     ) d ON true
-     WHERE t.level = $1 AND t.status = ANY($2::text[]) ${assigneeFilter}
-     ORDER BY cardinality(t.sla_breached) = 0, d.due_at ASC NULLS LAST, t.created_at ASC, t.id
-     LIMIT $${params.length}`,
+    `WITH timed AS (
+       SELECT DISTINCT ON (s.ticket_id) s.ticket_id, s.due_at, split_part(s.kind, ':', 1) AS kind
+       FROM tf_sla_timers s WHERE ${breachTimer} ORDER BY s.ticket_id, s.due_at
+     ), candidates AS (
+       (SELECT t.*, d.due_at AS due_at, d.kind AS due_kind
+        -- OFFSET 0 keeps this a lookup by id per timer: joined, the planner scanned every
+        -- ticket of the level and state instead (every resolved ticket, for state=resolved).
+        FROM timed d CROSS JOIN LATERAL (SELECT * FROM tf_tickets WHERE id = d.ticket_id OFFSET 0) t
+        WHERE ${where}
+        ORDER BY cardinality(t.sla_breached) = 0, d.due_at, t.created_at, t.id LIMIT ${limit})
+       UNION ALL
+       (SELECT t.*, NULL::timestamptz AS due_at, NULL::text AS due_kind
+        FROM tf_tickets t
+        WHERE ${where}
+          AND NOT EXISTS (SELECT 1 FROM tf_sla_timers s WHERE s.ticket_id = t.id AND ${breachTimer})
+        ORDER BY cardinality(t.sla_breached) = 0, t.created_at, t.id LIMIT ${limit})
+     )
+     SELECT c.id, c.version, c.status, c.level, c.subject, c.requester_email, c.assignee, c.sla_breached,
+            to_json(c.due_at) #>> '{}' AS sla_due_at, c.due_kind AS sla_due_clock,
+            to_json(c.created_at) #>> '{}' AS created_at, to_json(c.updated_at) #>> '{}' AS updated_at
+     FROM candidates c
+     ORDER BY cardinality(c.sla_breached) = 0, c.due_at ASC NULLS LAST, c.created_at ASC, c.id
+     LIMIT ${limit}`,
     params,
   );
   return rows;

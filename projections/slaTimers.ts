@@ -35,6 +35,14 @@ export const slaTimersMigrations: Migration[] = [
       `CREATE INDEX tf_sla_timers_due ON tf_sla_timers (due_at)`,
     ],
   },
+  {
+    // The queues' breach timers (projections/queues.ts) without reading every other timer: a
+    // resolved ticket keeps its auto-close timer until it closes.
+    id: '161_sla_breach_timers',
+    statements: [
+      `CREATE INDEX tf_sla_timers_breach ON tf_sla_timers (ticket_id, due_at) WHERE kind LIKE '%:breach'`,
+    ],
+  },
 ];
 
 /**

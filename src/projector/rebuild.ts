@@ -44,6 +44,10 @@ export async function rebuildProjection(
     projection.tables.includes(table) ? shadowName(table) : table;
   await createShadowTables(ctx.db, projection, shadow);
   const { cursor, applied } = await fillShadowTables(ctx, projection, shadow, hooks);
+  // Statistics before the swap: a new table has none until autovacuum comes by, and the
+  // planner then misjudged the list's keyset pages as tiny (docs/benchmarks.md, "How reads
+  // grow with history"). They stay with the table when it is renamed.
+  for (const table of projection.tables) await ctx.db.query(`ANALYZE ${shadow(table)}`);
   await swapShadowTablesIn(ctx, projection, shadow, cursor);
   ctx.logger.info({ projection: name, events: applied }, 'projection rebuilt and swapped in');
   return applied;

@@ -23,11 +23,15 @@ export interface ServerProcess {
 
 /**
  * The real server as its own process (`node --import tsx src/main.ts`, one process, so a SIGKILL
- * kills the server itself), ready when /ready answers 200.
+ * kills the server itself; or `args`, e.g. the compiled `dist/src/main.js`), ready when /ready
+ * answers 200.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  args: readonly string[] = ['--import', 'tsx', 'src/main.ts'],
+): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, args, {
     cwd: new URL('../..', import.meta.url).pathname,
     env: {
       ...process.env,
