@@ -4,6 +4,7 @@ import type { SupportLevel } from '../machines/index.ts';
 /**
  * A level's queue, read from the tickets read model (tf_tickets) and the SLA timers
  * (tf_sla_timers): breached tickets first, then by the next breach due; paused clocks last.
+ * Imported tickets (history, docs/import.md) are in no queue.
  */
 export interface QueueFilter {
   level: SupportLevel;
@@ -46,7 +47,7 @@ export async function queueOf(db: SqlExecutor, filter: QueueFilter): Promise<Que
        SELECT due_at, split_part(kind, ':', 1) AS kind FROM tf_sla_timers s
        WHERE s.ticket_id = t.id AND s.kind LIKE '%:breach' ORDER BY due_at LIMIT 1
      ) d ON true
-     WHERE t.level = $1 AND t.status = ANY($2::text[]) ${assigneeFilter}
+     WHERE t.level = $1 AND t.status = ANY($2::text[]) AND NOT t.imported ${assigneeFilter}
      ORDER BY cardinality(t.sla_breached) = 0, d.due_at ASC NULLS LAST, t.created_at ASC, t.id
      LIMIT $${params.length}`,
     params,

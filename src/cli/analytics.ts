@@ -1,0 +1,48 @@
+/** The analytics commands: `import`, `export`, `report` (docs/import.md, docs/analytics.md). */
+import { parseArgs } from 'node:util';
+import { runImport } from './importLog.ts';
+
+export const analyticsUsage = `  import --format helpdesk|bpi13|servicenow FILE [--report F.md] a process-mining log, replayed through the machine
+  export --format xes|ocel FILE [--since ISO] [--until ISO] [--level N]   the log for ProM, pm4py, OCEL tools
+  report [--by day|week] [--level N] [--since ISO] [--until ISO] [--json] [--svg DIR]   analytics (docs/analytics.md)`;
+
+type Out = Pick<Console, 'log' | 'error'>;
+
+export async function runAnalyticsCli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Out,
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        report: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        level: { type: 'string' },
+        by: { type: 'string' },
+        json: { type: 'boolean' },
+        svg: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    out.error(
+      `error: ${error instanceof Error ? error.message : 'bad arguments'}\n\n${analyticsUsage}`,
+    );
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (positionals[0] === 'import') {
+    return runImport(
+      { format: values.format, file: positionals[1], report: values.report },
+      env,
+      out,
+    );
+  }
+  out.error(`error: unknown command ${positionals.join(' ')}\n\n${analyticsUsage}`);
+  return 2;
+}
