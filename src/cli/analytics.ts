@@ -1,6 +1,7 @@
 /** The analytics commands: `import`, `export`, `report` (docs/import.md, docs/analytics.md). */
 import { parseArgs } from 'node:util';
 import { runImport } from './importLog.ts';
+import { runExport } from './exportLog.ts';
 
 export const analyticsUsage = `  import --format helpdesk|bpi13|servicenow FILE [--report F.md] a process-mining log, replayed through the machine
   export --format xes|ocel FILE [--since ISO] [--until ISO] [--level N]   the log for ProM, pm4py, OCEL tools
@@ -39,6 +40,19 @@ export async function runAnalyticsCli(
   if (positionals[0] === 'import') {
     return runImport(
       { format: values.format, file: positionals[1], report: values.report },
+      env,
+      out,
+    );
+  }
+  if (positionals[0] === 'export') {
+    return runExport(
+      {
+        format: values.format,
+        file: positionals[1],
+        since: values.since,
+        until: values.until,
+        level: values.level,
+      },
       env,
       out,
     );
