@@ -8,6 +8,7 @@ import { usersProjection } from './users.ts';
 import { supportLevelsProjection } from './supportLevels.ts';
 import { tokensProjection } from './tokens.ts';
 import { slaTimersMigrations, slaTimersProjection } from './slaTimers.ts';
+import { analyticsMigrations, analyticsProjection } from './analytics.ts';
 
 export {
   ticketsProjection,
@@ -20,6 +21,7 @@ export {
 } from './tickets.ts';
 export { publicResponseKinds, responsesOf, type ResponseKind } from './responses.ts';
 export { queueOf, type QueueFilter, type QueueItem } from './queues.ts';
+export * from './analyticsQueries.ts';
 
 /** Every read model of the product; the SLA timers depend on the configured SLA policy. */
 export function createProjections(sla: SlaSettings): readonly Projection[] {
@@ -31,6 +33,7 @@ export function createProjections(sla: SlaSettings): readonly Projection[] {
     statusHistoryProjection,
     tokensProjection,
     slaTimersProjection(sla),
+    analyticsProjection(sla),
   ];
 }
 
@@ -44,4 +47,4 @@ export const projectionMigrations: readonly Migration[] = [
   tokensProjection,
 ]
   .flatMap((p) => p.migrations)
-  .concat(slaTimersMigrations);
+  .concat(slaTimersMigrations, analyticsMigrations);

@@ -95,6 +95,10 @@ export const eventMetadataSchema = z.object({
       source: z.string().regex(/^[0-9a-f]{64}$/),
       case: z.string(),
       rows: z.array(z.number().int().positive()),
+      /** The log's own activity of each of those rows (process-mining variants read them). */
+      activities: z.array(z.string()).optional(),
+      /** The instant of the last of those rows, when later than the event's own. */
+      until: z.iso.datetime().optional(),
     })
     .optional(),
 });

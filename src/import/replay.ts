@@ -21,7 +21,12 @@ export interface ReplayedEvent {
   event: TicketEvent;
   at: string;
   actor: { id: string; role: 'agent' | 'system' | 'requester' };
+  /** The rows it stands for: its own, and rows after it that asked for nothing new. */
   rows: number[];
+  /** Each row's activity; absent on the events that open the ticket (they carry its first row). */
+  activities?: string[];
+  /** The instant of the last of its rows, when later than its own. */
+  until?: string;
 }
 
 /** The first activity of a case that the machine refused, and the state the ticket was in. */
@@ -95,7 +100,13 @@ function command(r: Replaying, row: LogRow, agent: string, cmd: TicketCommand, c
     const version = r.state.version + 1;
     const recorded = { type: event.type, data: event.data, version, timestamp: row.at };
     r.state = evolve(r.state, { ...recorded, metadata: { actor: { id: agent } } });
-    r.events.push({ event, at: row.at, actor: { id: agent, role: 'agent' }, rows: [row.line] });
+    r.events.push({
+      event,
+      at: row.at,
+      actor: { id: agent, role: 'agent' },
+      rows: [row.line],
+      activities: [row.activity],
+    });
   }
 }
 
@@ -109,7 +120,7 @@ function fold(r: Replaying, event: TicketEvent, row: LogRow, actor: ReplayedEven
     if (!(error instanceof IllegalTransitionError)) throw error;
     throw new Refused(error.status, event.type, error.allowed);
   }
-  r.events.push({ event, at: row.at, actor, rows: [row.line] });
+  r.events.push({ event, at: row.at, actor, rows: [row.line], activities: [row.activity] });
 }
 
 /** The commands one step asks for in the ticket's present state. */
@@ -222,6 +233,19 @@ function open(r: Replaying, logCase: LogCase, ctx: ReplayContext, sourceName: st
     },
   ];
   for (const event of opening) fold(r, event, row, system);
+  // They open the case: the first row's activity belongs to the events that row asks for.
+  for (const e of r.events) delete e.activities;
+}
+
+/** A row that asked for nothing new (already so) is kept with the event before it. */
+function keepWithLast(last: ReplayedEvent, row: LogRow) {
+  if (!last.rows.includes(row.line)) {
+    last.rows.push(row.line);
+    last.activities = [...(last.activities ?? []), row.activity];
+  } else if (!last.activities) {
+    last.activities = [row.activity]; // the opening's first row, which asked for nothing more
+  }
+  if (row.at > last.at) last.until = row.at;
 }
 
 const slug = (text: string) =>
@@ -268,6 +292,7 @@ export function replayCase(
         },
       };
     }
+    if (r.events.length === before.count) keepWithLast(r.events.at(-1)!, row);
     previous = row;
     acceptedRows++;
   }

@@ -63,7 +63,14 @@ export function eventsOf(replay: CaseReplay, format: LogFormat, sha256: string):
         correlationId: replay.ticketId,
         ...(causationId ? { causationId } : {}),
         machineVersion: ticketMachineVersion,
-        import: { format, source: sha256, case: replay.caseId, rows: e.rows },
+        import: {
+          format,
+          source: sha256,
+          case: replay.caseId,
+          rows: e.rows,
+          ...(e.activities ? { activities: e.activities } : {}),
+          ...(e.until ? { until: e.until } : {}),
+        },
       },
       { id, timestamp: new Date(e.at) },
     );
