@@ -2,10 +2,12 @@
 import { parseArgs } from 'node:util';
 import { runImport } from './importLog.ts';
 import { runExport } from './exportLog.ts';
+import { runReport } from './report.ts';
 
 export const analyticsUsage = `  import --format helpdesk|bpi13|servicenow FILE [--report F.md] a process-mining log, replayed through the machine
   export --format xes|ocel FILE [--since ISO] [--until ISO] [--level N]   the log for ProM, pm4py, OCEL tools
-  report [--by day|week] [--level N] [--since ISO] [--until ISO] [--json] [--svg DIR]   analytics (docs/analytics.md)`;
+  report [--source live|helpdesk|bpi13|servicenow] [--by day|week] [--level N] [--since ISO] [--until ISO]
+         [--minutes 15] [--variants 10] [--json] [--svg FILE]     analytics, cost and benefit (docs/analytics.md)`;
 
 type Out = Pick<Console, 'log' | 'error'>;
 
@@ -28,6 +30,9 @@ export async function runAnalyticsCli(
         by: { type: 'string' },
         json: { type: 'boolean' },
         svg: { type: 'string' },
+        source: { type: 'string' },
+        minutes: { type: 'string' },
+        variants: { type: 'string' },
       },
     });
   } catch (error) {
@@ -57,6 +62,7 @@ export async function runAnalyticsCli(
       out,
     );
   }
+  if (positionals[0] === 'report' && positionals.length === 1) return runReport(values, env, out);
   out.error(`error: unknown command ${positionals.join(' ')}\n\n${analyticsUsage}`);
   return 2;
 }

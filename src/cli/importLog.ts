@@ -93,7 +93,7 @@ export async function runImport(
 }
 
 /** The read models (reports among them) take the imported events in before the command ends. */
-async function catchUpReadModels(db: Database, config: ReturnType<typeof loadConfig>) {
+export async function catchUpReadModels(db: Database, config: ReturnType<typeof loadConfig>) {
   const projector = createProjector({
     db,
     store: createPostgresEventStore(db),
