@@ -4,7 +4,7 @@
  *
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
- *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin
+ *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin, analytics
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
  *
@@ -26,10 +26,19 @@ import { benchProjections } from './projections.ts';
 import { benchFold, benchReplayDb, profileFold } from './replay.ts';
 import { writeReport } from './report.ts';
 import { benchStandIn } from './standin.ts';
+import { benchImport, benchReports } from './analytics.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
 
-const allGroups = ['store', 'replay', 'projections', 'growth', 'e2e', 'standin'] as const;
+const allGroups = [
+  'store',
+  'replay',
+  'projections',
+  'growth',
+  'e2e',
+  'standin',
+  'analytics',
+] as const;
 
 const { values } = parseArgs({
   options: {
@@ -186,6 +195,14 @@ for (const kind of dbs) {
     } finally {
       if (profDir) await rm(profDir, { recursive: true, force: true });
     }
+  });
+}
+for (const kind of dbs) {
+  if (!only.has('analytics')) continue;
+  await guarded(`analytics ${kind}`, async () => {
+    await benchImport(ctx, kind);
+    // A million events (24 copies of the Helpdesk log) on the server; fewer on PGlite and quick runs.
+    await benchReports(ctx, kind, quick ? 2 : kind === 'postgres' ? 24 : 6);
   });
 }
 if (only.has('standin')) {

@@ -29,7 +29,7 @@ export function formatReport(report: Report, maxPeriods = 20): string {
     '',
     `**Cost and benefit**: deflection ${pct(c.deflection_rate)} (${c.answers_accepted} accepted automatic answers of ${c.tickets_in} tickets); ` +
       `agent hours saved ${n(c.agent_hours_saved)} at ${c.minutes_per_ticket} min a first-level ticket; ` +
-      `model: ${c.model_calls} calls, ${n(c.model_hours, 3)} h of model time (mean ${n(c.mean_model_latency_ms, 0)} ms a call), ${c.model_tokens} tokens.`,
+      `model: ${c.model_calls} calls, ${n(c.model_hours * 3600, 1)} s of model time (mean ${n(c.mean_model_latency_ms, 0)} ms a call), ${c.model_tokens} tokens.`,
     '',
     `**Variants**: ${report.variants.distinct} distinct paths; the most frequent:`,
     '',
