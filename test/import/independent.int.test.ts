@@ -143,6 +143,26 @@ describe('the reports of the imported logs, checked by an independent pass over 
     expect(summaries.get('servicenow')!.report.log).toMatchObject({ cases: 890, events: 5998 });
   });
 
+  it('names the refused transitions of BPI 2013 with counts, and Volvo’s push-backs and ping-pong', async () => {
+    const { report } = summaries.get('bpi13')!;
+    expect(report.log).toEqual({ cases: 1487, events: 6660, activities: 7 });
+    expect(report.cases.acceptedWhole + report.cases.refused).toBe(1487);
+    expect(report.refusedTransitions.length).toBeGreaterThan(0);
+    expect(report.refusedTransitions.reduce((n, t) => n + t.cases, 0)).toBe(report.cases.refused);
+    // Each refusal names a row of the file that is that case's, with that activity.
+    const lines = (await readFile(eventLogs.bpi13, 'utf8')).split(/\r?\n/);
+    for (const f of report.refusals) {
+      const fields = lines[f.line - 1]!.split(',');
+      expect(fields.at(-1)).toBe(f.caseId);
+      expect(`${fields[6]}/${fields[9]}`).toBe(f.activity);
+    }
+    expect(report.findings.pushedBack!.moves).toBeGreaterThan(0);
+    expect(report.findings.pushedBack!.cases).toBeLessThanOrEqual(
+      report.findings.pushedBack!.moves,
+    );
+    expect(report.findings.teamBounces!.cases).toBeGreaterThan(0);
+  });
+
   it.each(['helpdesk', 'bpi13', 'servicenow'] as const)(
     '%s: cases, variants and case durations equal the reports',
     async (format) => {
