@@ -5,6 +5,7 @@ import type { BenchContext, Run } from './context.ts';
 import type { MachineInfo } from './machine.ts';
 
 const groupTitles: Record<string, string> = {
+  analytics: 'Import and reports (issue 13)',
   store: 'Event store: appends against the raw INSERT baseline',
   replay: 'Replay, rebuild and readAll',
   projections: 'Projections: catch-up and lag',

@@ -5,7 +5,8 @@
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
  *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, audit, e2e,
- *                                      standin, webhooks, history, startup
+ *                                      standin, webhooks, history, startup,
+ *                                      analytics
  *   npm run bench -- --only history --history-max 100000   the history group up to 100 k tickets
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
@@ -32,6 +33,7 @@ import { benchHistory } from './history.ts';
 import { upsertSections } from './sections.ts';
 import { benchStartup } from './startup.ts';
 import { benchStandIn } from './standin.ts';
+import { benchImport, benchReports } from './analytics.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
 import { benchWebhooks } from './webhooks.ts';
@@ -47,6 +49,7 @@ const allGroups = [
   'webhooks',
   'history',
   'startup',
+  'analytics',
 ] as const;
 /** Groups that write their own section of docs/benchmarks.md (alone, they leave the rest as it is). */
 const ownSections = new Set(['history', 'startup']);
@@ -230,6 +233,14 @@ if (only.has('history')) {
   else ctx.note('history', 'The history group runs on PostgreSQL only, which did not answer.');
 }
 if (only.has('startup')) await guarded('startup', () => benchStartup(ctx, dbs));
+for (const kind of dbs) {
+  if (!only.has('analytics')) continue;
+  await guarded(`analytics ${kind}`, async () => {
+    await benchImport(ctx, kind);
+    // A million events (24 copies of the Helpdesk log) on the server; fewer on PGlite and quick runs.
+    await benchReports(ctx, kind, quick ? 2 : kind === 'postgres' ? 24 : 6);
+  });
+}
 if (only.has('standin')) {
   // The model is the bottleneck here, not the database: one database is enough.
   const kind: DbKind = dbs.includes('postgres') ? 'postgres' : 'pglite';

@@ -9,6 +9,7 @@ import { supportLevelsProjection } from './supportLevels.ts';
 import { tokensProjection } from './tokens.ts';
 import { slaTimersMigrations, slaTimersProjection } from './slaTimers.ts';
 import { webhookEndpointsProjection } from './webhookEndpoints.ts';
+import { analyticsMigrations, analyticsProjection } from './analytics.ts';
 
 export {
   ticketsProjection,
@@ -27,6 +28,7 @@ export {
   listWebhookEndpoints,
   type WebhookEndpointRow,
 } from './webhookEndpoints.ts';
+export * from './analyticsQueries.ts';
 
 /** Every read model of the product; the SLA timers depend on the configured SLA policy. */
 export function createProjections(sla: SlaSettings): readonly Projection[] {
@@ -39,6 +41,7 @@ export function createProjections(sla: SlaSettings): readonly Projection[] {
     tokensProjection,
     webhookEndpointsProjection,
     slaTimersProjection(sla),
+    analyticsProjection(sla),
   ];
 }
 
@@ -53,4 +56,4 @@ export const projectionMigrations: readonly Migration[] = [
   webhookEndpointsProjection,
 ]
   .flatMap((p) => p.migrations)
-  .concat(slaTimersMigrations);
+  .concat(slaTimersMigrations, analyticsMigrations);

@@ -4,6 +4,7 @@ import type { SupportLevel } from '../machines/index.ts';
 /**
  * A level's queue, read from the tickets read model (tf_tickets) and the SLA timers
  * (tf_sla_timers): breached tickets first, then by the next breach due; paused clocks last.
+ * Imported tickets (history, docs/import.md) are in no queue.
  */
 export interface QueueFilter {
   level: SupportLevel;
@@ -50,7 +51,8 @@ export async function queueOf(db: SqlExecutor, filter: QueueFilter): Promise<Que
   else if (filter.assignee !== undefined)
     assigneeFilter = `AND t.assignee = ${param(filter.assignee)}`;
   const limit = param(filter.limit);
-  const where = `t.level = $1 AND ${stateFilter} ${assigneeFilter}`;
+  // Imported histories (docs/import.md) are never worked: they join no queue.
+  const where = `t.level = $1 AND ${stateFilter} AND NOT t.imported ${assigneeFilter}`;
   const breachTimer = `s.kind LIKE '%:breach'`;
   const { rows } = await db.query<QueueItem>(
     `WITH timed AS (

@@ -29,6 +29,8 @@ export interface TicketRow {
   assignee: string | null;
   /** SLA clocks that breached (`first_response`, `resolution`). */
   sla_breached: string[];
+  /** Imported from a process-mining log (docs/import.md): history, in no queue. */
+  imported: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -54,6 +56,7 @@ export function evolveTicketRow(
       escalation_detail: null,
       assignee: null,
       sla_breached: [],
+      imported: event.metadata.import !== undefined,
       created_at: event.timestamp,
       updated_at: event.timestamp,
     };
@@ -166,6 +169,11 @@ export const ticketsProjection: Projection = {
         `CREATE INDEX tf_tickets_queue_order ON tf_tickets (level, status, (cardinality(sla_breached) = 0), created_at, id)`,
       ],
     },
+    {
+      // Tickets imported before this column existed do not exist: the import came with it.
+      id: '104_tickets_imported',
+      statements: [`ALTER TABLE tf_tickets ADD COLUMN imported boolean NOT NULL DEFAULT false`],
+    },
   ],
   handles: ticketEventTypes,
 
@@ -174,7 +182,7 @@ export const ticketsProjection: Projection = {
     const { rows } = await tx.query<TicketRow>(
       `SELECT id, version, status, level, category, confidence, subject, description, requester_email,
               requester_name, requester_verified, escalation_reason, escalation_detail, assignee, sla_breached,
-              to_json(created_at) #>> '{}' AS created_at, to_json(updated_at) #>> '{}' AS updated_at
+              imported, to_json(created_at) #>> '{}' AS created_at, to_json(updated_at) #>> '{}' AS updated_at
        FROM ${table('tf_tickets')} WHERE id = ANY($1::uuid[])`,
       [ids],
     );
@@ -265,7 +273,7 @@ export async function ticketsAwaitingWorkflow(
   olderThanMs: number,
 ): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM tf_tickets WHERE status = ANY($1::text[]) AND updated_at <= now() - make_interval(secs => $2)
+    `SELECT id FROM tf_tickets WHERE status = ANY($1::text[]) AND NOT imported AND updated_at <= now() - make_interval(secs => $2)
      ORDER BY updated_at`,
     [statusesTagged('automatic'), olderThanMs / 1000],
   );

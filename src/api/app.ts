@@ -16,10 +16,16 @@ import { timelineRoutes } from './timeline.ts';
 import { userRoutes } from './users.ts';
 import { apiDocsRoutes } from './apiDocs.ts';
 import { rateLimits, type RateLimitSettings } from './rateLimit.ts';
-import { canReadAuditLog, canReadEventLog, type UserDirectory } from '../auth/index.ts';
+import {
+  canReadAuditLog,
+  canReadEventLog,
+  canReadReports,
+  type UserDirectory,
+} from '../auth/index.ts';
 import { auditRoutes } from './audit.ts';
 import { webhookRoutes } from './webhooks.ts';
 import type { WebhookService } from '../webhooks/index.ts';
+import { reportRoutes } from './reports.ts';
 
 export interface HttpAppDeps {
   db: Database;
@@ -101,6 +107,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // The audit log's checkpoints and proofs: auditors only.
   api.use('/audit', requireAccess(canReadAuditLog, 'the audit log'));
   api.use(auditRoutes({ db: deps.db }));
+  // Reports (docs/analytics.md): auditors and admins.
+  api.use('/reports', requireAccess(canReadReports, 'the reports'));
+  api.use(reportRoutes({ db: deps.db }));
   app.use('/api', api);
 
   app.use((req, res) => {

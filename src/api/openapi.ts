@@ -177,7 +177,9 @@ function buildDocument() {
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    tags: ['Tickets', 'Queues', 'Users', 'Events', 'Operations'].map((name) => ({ name })),
+    tags: ['Tickets', 'Queues', 'Users', 'Events', 'Reports', 'Operations'].map((name) => ({
+      name,
+    })),
     paths,
     components: {
       schemas: components(),

@@ -3,6 +3,7 @@ import { proofBundleSchema } from '../audit/index.ts';
 import { commandBody } from './commands.ts';
 import { streamQuery } from './events.ts';
 import { queueParams, queueQuery } from './queues.ts';
+import { reportQuery, reportSchema } from './reports.ts';
 import * as out from './responses.ts';
 import {
   createTicketBody,
@@ -99,6 +100,7 @@ export const responseSchemas = {
   WebhookRecovery: out.recoveryResultSchema,
   WebhookRetry: out.retryResultSchema,
   WebhookAttempts: out.webhookAttemptPageSchema,
+  Report: reportSchema,
 } satisfies Record<string, z.ZodType>;
 
 const json = (description: string, name: keyof typeof responseSchemas): Answer => ({
@@ -461,6 +463,27 @@ function userOperations(): Operation[] {
         200: json('The proof bundle (npm run cli -- verify BUNDLE --key KEY)', 'ProofBundle'),
       },
       problems: [401, 403, 404, 422],
+    },
+    {
+      method: 'get',
+      path: '/api/reports/summary',
+      summary:
+        'Analytics (auditors, admins): per period and level, variants, cost and benefit (docs/analytics.md)',
+      tag: 'Reports',
+      auth: 'bearer',
+      query: reportQuery,
+      answers: { 200: json('The report', 'Report') },
+      problems: [401, 403, 422],
+    },
+    {
+      method: 'get',
+      path: '/api/reports/volume.svg',
+      summary: 'Tickets in per period as a chart (auditors, admins)',
+      tag: 'Reports',
+      auth: 'bearer',
+      query: reportQuery,
+      answers: { 200: { description: 'A stacked bar chart', media: ['image/svg+xml'] } },
+      problems: [401, 403, 422],
     },
   ];
 }

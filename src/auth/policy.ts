@@ -42,6 +42,12 @@ export function canManageUsers(p: Principal, write: boolean): Access {
 }
 
 /** The audit log: checkpoints and proof bundles (docs/audit.md): auditors. */
+/** Reports (analytics, cost and benefit): auditors and admins. */
+export function canReadReports(p: Principal): Access {
+  if (p.kind === 'anonymous') return 'unauthenticated';
+  return p.role === 'auditor' || p.role === 'admin' ? 'ok' : 'forbidden';
+}
+
 export function canReadAuditLog(p: Principal): Access {
   if (p.kind === 'anonymous') return 'unauthenticated';
   return p.role === 'auditor' ? 'ok' : 'forbidden';

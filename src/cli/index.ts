@@ -22,6 +22,7 @@ import { backupPglite, BackupRefusedError, restorePglite } from './backup.ts';
 import { findKbGaps, formatKbGaps } from './kbGaps.ts';
 import { loadKnowledgeBase } from '../kb/index.ts';
 import { auditUsage, runAuditCli } from './audit.ts';
+import { analyticsUsage, runAnalyticsCli } from './analytics.ts';
 
 const usage = `usage: npm run cli -- <command> [options]
 
@@ -38,6 +39,7 @@ const usage = `usage: npm run cli -- <command> [options]
   restore FILE [--force]                                       DATA_DIR becomes the backup (--force: replace)
   kb gaps [--json] [--limit 20] [--min-score 0.4] [--kb DIR]   topics the knowledge base lacks, largest first
 ${auditUsage}
+${analyticsUsage}
 
   --quiet, -q   print only the answer (tokens create: the token alone, for TOKEN=$(...))
 
@@ -51,6 +53,8 @@ export async function runCli(
   out = console,
 ): Promise<number> {
   if (argv[0] === 'keys' || argv[0] === 'verify') return runAuditCli(argv, env, out);
+  if (argv[0] === 'import' || argv[0] === 'export' || argv[0] === 'report')
+    return runAnalyticsCli(argv, env, out);
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

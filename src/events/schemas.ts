@@ -94,5 +94,22 @@ export const eventMetadataSchema = z.object({
    * (machines/machine.ts, `ticketMachineVersion`). Absent on events written before version 2.
    */
   machineVersion: z.number().int().positive().optional(),
+  /**
+   * Events imported from a process-mining log (`npm run cli -- import`, docs/import.md): the log's
+   * format, the SHA-256 of the source file, the case and the file's line numbers the event stands
+   * for. Imported tickets are history: no model, workflow step or SLA clock acts on them.
+   */
+  import: z
+    .object({
+      format: z.string(),
+      source: z.string().regex(/^[0-9a-f]{64}$/),
+      case: z.string(),
+      rows: z.array(z.number().int().positive()),
+      /** The log's own activity of each of those rows (process-mining variants read them). */
+      activities: z.array(z.string()).optional(),
+      /** The instant of the last of those rows, when later than the event's own. */
+      until: z.iso.datetime().optional(),
+    })
+    .optional(),
 });
 export type EventMetadata = z.infer<typeof eventMetadataSchema>;

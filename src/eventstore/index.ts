@@ -1,6 +1,7 @@
 export * from './types.ts';
 export { createPostgresEventStore } from './postgres.ts';
 export { appendDocument } from './postgresAppend.ts';
+export { existingStreams } from './postgresRead.ts';
 export { eventsChannel } from './postgresNotify.ts';
 export { createInMemoryEventStore } from './memory.ts';
 export { eventStoreMigrations } from './schema.ts';

@@ -6,6 +6,7 @@ import {
   streamVersion,
 } from './postgresAppend.ts';
 import { createAnnouncer, eventsChannel } from './postgresNotify.ts';
+import { appendNewStreams } from './postgresBatch.ts';
 import {
   awaitVisible,
   headPosition,
@@ -54,6 +55,16 @@ export function createPostgresEventStore(
       } catch (error) {
         return resolveFailedAppend(db, { streamId, events, expected }, error);
       }
+    },
+    async appendNewStreams(streams) {
+      const result = await appendNewStreams(db, streams);
+      if (result.created.length > 0) {
+        announce();
+        for (const streamId of result.created) {
+          for (const listener of listeners) listener(streamId, result.lastPosition);
+        }
+      }
+      return result;
     },
     async readStream(streamId, readOptions) {
       const events = await readStream(db, streamId, readOptions);

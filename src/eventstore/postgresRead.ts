@@ -1,6 +1,6 @@
 /** The PostgreSQL event store's reads: a stream, the log in commit order, and what is pending. */
 import { upcast, type EventType, type StoredEvent } from '../events/index.ts';
-import type { Database } from '../db/index.ts';
+import type { Database, SqlExecutor } from '../db/index.ts';
 import type { ReadAllOptions, ReadAllResult } from './types.ts';
 import { cursorAt } from './subscribe.ts';
 
@@ -134,4 +134,16 @@ export async function headPosition(db: Database): Promise<number> {
     `SELECT max(position) AS head FROM tf_events`,
   );
   return Number(rows[0]?.head ?? 0);
+}
+
+/** Which of these streams exist (one query, whatever their number): for imports that add only new ones. */
+export async function existingStreams(
+  db: SqlExecutor,
+  streamIds: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await db.query<{ stream_id: string }>(
+    `SELECT stream_id FROM tf_streams WHERE stream_id = ANY($1::text[])`,
+    [streamIds],
+  );
+  return new Set(rows.map((r) => r.stream_id));
 }

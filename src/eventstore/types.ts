@@ -109,6 +109,14 @@ export interface EventStore {
    * read-your-writes. Stores whose reads see every commit at once resolve immediately.
    */
   awaitVisible?(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Optional: creates many new streams at once (an import), in one transaction; a stream that
+   * exists already is left alone. Returns the streams it created. Stores without it take one
+   * `appendToStream(…, 'no_stream')` per stream.
+   */
+  appendNewStreams?(
+    streams: readonly { streamId: string; events: readonly AnyNewEvent[] }[],
+  ): Promise<{ created: string[] }>;
   /** Whether `position` is 0 or the position of a stored event (a valid `after` cursor). */
   positionExists(position: number): Promise<boolean>;
   /** The highest position stored (0 when empty), for lag metrics. */

@@ -233,6 +233,38 @@ const matrix: Array<[Route, Partial<Record<Caller, typeof ok | number>>]> = [
     },
   ],
   [
+    {
+      name: 'GET /api/reports/summary',
+      send: ({ app }, auth) => app.http.get('/api/reports/summary?by=day').set(auth),
+    },
+    {
+      anonymous: 401,
+      owner: 403,
+      other_requester: 403,
+      agent_l3: 403,
+      agent_l1: 403,
+      auditor: ok,
+      integrator: 403,
+      admin: ok,
+    },
+  ],
+  [
+    {
+      name: 'GET /api/reports/volume.svg',
+      send: ({ app }, auth) => app.http.get('/api/reports/volume.svg').set(auth),
+    },
+    {
+      anonymous: 401,
+      owner: 403,
+      other_requester: 403,
+      agent_l3: 403,
+      agent_l1: 403,
+      auditor: ok,
+      integrator: 403,
+      admin: ok,
+    },
+  ],
+  [
     { name: 'GET /api/users', send: ({ app }, auth) => app.http.get('/api/users').set(auth) },
     {
       anonymous: 401,

@@ -212,6 +212,18 @@ export const fuzzRoutes: FuzzRoute[] = [
     who: ['integrator', 'admin'],
   },
   { method: 'GET', path: '/api/audit/tickets/:id/proof', who: ['auditor'] },
+  {
+    method: 'GET',
+    path: '/api/reports/summary',
+    query: ['source', 'level', 'since', 'until', 'by', 'variants', 'minutes'],
+    who: ['auditor', 'admin'],
+  },
+  {
+    method: 'GET',
+    path: '/api/reports/volume.svg',
+    query: ['source', 'level', 'since', 'until', 'by'],
+    who: ['auditor', 'admin'],
+  },
 ];
 
 /** Path segments that a router must decode, and that must not reach a query as they are. */
