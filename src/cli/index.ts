@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase } from '../server/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
+import { withPersonalDataSealed } from '../privacy/index.ts';
 import { createProjector } from '../projector/index.ts';
 import { createProjections } from '../../projections/index.ts';
 import { createUserDirectory, userIdFor } from '../auth/index.ts';
@@ -119,7 +120,7 @@ export async function runCli(
   let db: Database | undefined;
   try {
     db = await openDatabase(config);
-    const store = createPostgresEventStore(db);
+    const store = withPersonalDataSealed(createPostgresEventStore(db), db, config);
     const users = createUserDirectory(store);
     const actor = { id: 'cli', role: 'admin' as const };
     const roleValue = role?.data as UserRole | undefined;
@@ -187,7 +188,7 @@ export async function runCli(
 function projectorFor(db: Database, config: ReturnType<typeof loadConfig>) {
   const projections = createProjections(slaSettingsFrom(config));
   const logger = createLogger({ LOG_LEVEL: 'warn' }, { destination: 2 });
-  const store = createPostgresEventStore(db);
+  const store = withPersonalDataSealed(createPostgresEventStore(db), db, config);
   return { projections, projector: createProjector({ db, store, projections, logger }) };
 }
 
@@ -247,7 +248,7 @@ async function onExistingLog(
   try {
     const config = loadConfig(env);
     db = await openDatabase(config, { existing: true });
-    return await run(createPostgresEventStore(db), config);
+    return await run(withPersonalDataSealed(createPostgresEventStore(db), db, config), config);
   } catch (error) {
     out.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -25,6 +25,11 @@ import {
 import { ticketMachine, type TicketMachine } from '../../machines/index.ts';
 import { createProjections, ticketsAwaitingWorkflow } from '../../projections/index.ts';
 import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
+import {
+  withPersonalDataSealed,
+  type PrivacyConfig,
+  type PrivateEventStore,
+} from '../privacy/index.ts';
 import { createSlaScheduler, slaSettingsFrom, type SlaScheduler } from '../sla/index.ts';
 import { openDatabase } from './database.ts';
 import { createMetrics } from './metrics.ts';
@@ -32,7 +37,8 @@ import { createMetrics } from './metrics.ts';
 export interface Ticketflow {
   app: Express;
   db: Database;
-  store: EventStore;
+  /** The log, personal data sealed (its `keys`: the data keys; its `sealed`: the log as stored). */
+  store: PrivateEventStore;
   projector: Projector;
   workflow: Workflow;
   llm: LanguageModel;
@@ -65,16 +71,20 @@ function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
   return config.ESDB_URL;
 }
 
-/** The configured event log: PostgreSQL/PGlite (`db` itself) or EventStoreDB. */
+/**
+ * The configured event log: PostgreSQL/PGlite (`db` itself) or EventStoreDB, with personal data
+ * sealed per person (docs/privacy.md; the data keys in `db`).
+ */
 export function openEventStore(
-  config: Pick<Config, 'EVENTSTORE' | 'ESDB_URL'>,
+  config: Pick<Config, 'EVENTSTORE' | 'ESDB_URL'> & PrivacyConfig,
   db: Database | undefined,
-): EventStore {
+): PrivateEventStore {
   if (config.EVENTSTORE === 'eventstoredb') {
-    return createEventStoreDbStore({ connectionString: requireEsdbUrl(config) });
+    const inner = createEventStoreDbStore({ connectionString: requireEsdbUrl(config) });
+    return withPersonalDataSealed(inner, db, config);
   }
   if (!db) throw new Error('EVENTSTORE=postgres needs the database');
-  return createPostgresEventStore(db);
+  return withPersonalDataSealed(createPostgresEventStore(db), db, config);
 }
 
 /** The audit log's sequencer, when a signing key is configured and the log is in `db`. */

@@ -1,0 +1,37 @@
+import type { Config } from '../config/index.ts';
+import type { SqlExecutor } from '../db/index.ts';
+import type { EventStore } from '../eventstore/index.ts';
+import { createKeyStore, localMasterKey, type KeyStore } from './keyStore.ts';
+import { memoryKeyRecords, sqlKeyRecords } from './keyRecords.ts';
+import { masterKeyFrom } from './masterKey.ts';
+import { createPrivateEventStore, type PrivateEventStore } from './store.ts';
+
+export * from './keyStore.ts';
+export * from './fields.ts';
+export { privacyMigrations, sqlKeyRecords, memoryKeyRecords } from './keyRecords.ts';
+export { masterKeyFrom, MasterKeyError } from './masterKey.ts';
+export { createPrivateEventStore, type PrivateEventStore } from './store.ts';
+export { createPrivacyCodec, type PrivacyCodec, type SealedFields } from './codec.ts';
+
+export type PrivacyConfig = Pick<
+  Config,
+  'NODE_ENV' | 'PRIVACY_MASTER_KEY' | 'PRIVACY_MASTER_KEY_FILE' | 'PRIVACY_KEY_CACHE_MS'
+>;
+
+/** The key store of a database (or, without one, of this process's memory). */
+export function keyStoreFor(db: SqlExecutor | undefined, config: PrivacyConfig): KeyStore {
+  return createKeyStore(
+    db ? sqlKeyRecords(db) : memoryKeyRecords(),
+    localMasterKey(masterKeyFrom(config).key),
+    { cacheMs: config.PRIVACY_KEY_CACHE_MS },
+  );
+}
+
+/** `inner` with personal data sealed per person, keys in `db` (docs/privacy.md). */
+export function withPersonalDataSealed(
+  inner: EventStore,
+  db: SqlExecutor | undefined,
+  config: PrivacyConfig,
+): PrivateEventStore {
+  return createPrivateEventStore(inner, keyStoreFor(db, config));
+}
