@@ -4,7 +4,7 @@ import { createHttpApp } from '../api/index.ts';
 import { rateLimitSettingsFrom } from '../api/index.ts';
 import { autoAnswerThresholdFor, type Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
-import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
+import { createPostgresEventStore } from '../eventstore/index.ts';
 import { createEventStoreDbStore } from '../eventstore/eventstoredb/index.ts';
 import {
   createLanguageModel,
