@@ -18,6 +18,7 @@ import { apiDocsRoutes } from './apiDocs.ts';
 import { rateLimits, type RateLimitSettings } from './rateLimit.ts';
 import { canReadAuditLog, canReadEventLog, type UserDirectory } from '../auth/index.ts';
 import { auditRoutes } from './audit.ts';
+import { privacyRoutes, type PrivacyRoutesDeps } from './privacy.ts';
 
 export interface HttpAppDeps {
   db: Database;
@@ -38,6 +39,8 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string;
   /** Origins allowed to call the API from a browser (CORS); none by default. */
   corsOrigins: readonly string[];
+  /** Erasure and access (docs/privacy.md). */
+  privacy: Omit<PrivacyRoutesDeps, 'catchUp'>;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -85,6 +88,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   api.use(commandRoutes({ workflow: deps.workflow, users: deps.users }));
   api.use(queueRoutes({ db: deps.db }));
   api.use(userRoutes({ db: deps.db, users: deps.users, catchUp: deps.catchUp }));
+  api.use(privacyRoutes({ ...deps.privacy, catchUp: deps.catchUp }));
   // The global log and its live stream: integrators and auditors only.
   api.use('/events', requireAccess(canReadEventLog, 'the event log'));
   api.use(eventRoutes(deps.store));

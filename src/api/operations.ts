@@ -12,6 +12,7 @@ import {
   ticketIdParam,
 } from './schemas.ts';
 import { createUserBody, grantBody, tokenBody, tokenParam, userParam } from './users.ts';
+import { erasureBody, exportBody } from './privacy.ts';
 
 /**
  * Every route the product serves, described for the OpenAPI document (src/api/openapi.ts) with the
@@ -58,6 +59,8 @@ export const requestSchemas = {
   CreateUser: createUserBody,
   GrantRole: grantBody,
   IssueToken: tokenBody,
+  Erasure: erasureBody,
+  PersonalDataExportRequest: exportBody,
 };
 
 /** Response bodies, named as the document's components (io: output). */
@@ -75,6 +78,8 @@ export const responseSchemas = {
   UserList: out.userListSchema,
   User: out.userSchema,
   TokenList: out.tokenListSchema,
+  Erasure: out.erasureSchema,
+  PersonalDataExport: out.personalDataExportSchema,
   IssuedToken: out.issuedTokenSchema,
   Health: out.healthSchema,
   Ready: out.readySchema,
@@ -249,6 +254,7 @@ export const operations: Operation[] = [
     problems: [403, 422],
   },
   ...userOperations(),
+  ...privacyOperations(),
   {
     method: 'get',
     path: '/api/events',
@@ -271,6 +277,30 @@ export const operations: Operation[] = [
     problems: [403, 422],
   },
 ];
+
+function privacyOperations(): Operation[] {
+  const base = { tag: 'Privacy', auth: 'bearer' as const };
+  return [
+    {
+      ...base,
+      method: 'post',
+      path: '/api/privacy/erasures',
+      summary: "Erase a person's personal data: destroy their key, purge copies (admins)",
+      body: 'Erasure',
+      answers: { 200: json('Erased, or nothing held', 'Erasure') },
+      problems: [403, 413, 415, 422],
+    },
+    {
+      ...base,
+      method: 'post',
+      path: '/api/privacy/exports',
+      summary: 'Everything held about a person, as JSON (admins)',
+      body: 'PersonalDataExportRequest',
+      answers: { 200: json('The export', 'PersonalDataExport') },
+      problems: [403, 413, 415, 422],
+    },
+  ];
+}
 
 function userOperations(): Operation[] {
   const base = { tag: 'Users', auth: 'bearer' as const };

@@ -35,3 +35,12 @@ export function withPersonalDataSealed(
 ): PrivateEventStore {
   return createPrivateEventStore(inner, keyStoreFor(db, config));
 }
+export {
+  erasePerson,
+  privacyStreamId,
+  type ErasureDeps,
+  type ErasureRequest,
+  type ErasureResult,
+} from './erase.ts';
+export { purgeReadModels } from './purge.ts';
+export { exportPerson, type PersonalDataExport } from './export.ts';

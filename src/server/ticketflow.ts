@@ -26,6 +26,8 @@ import { ticketMachine, type TicketMachine } from '../../machines/index.ts';
 import { createProjections, ticketsAwaitingWorkflow } from '../../projections/index.ts';
 import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
 import {
+  erasePerson,
+  exportPerson,
   withPersonalDataSealed,
   type PrivacyConfig,
   type PrivateEventStore,
@@ -179,6 +181,10 @@ export async function createTicketflow(
     rateLimits: rateLimitSettingsFrom(config),
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
+    privacy: {
+      erase: (request) => erasePerson({ db, store, projections, now }, request),
+      export: (email) => exportPerson({ db, store, now }, email),
+    },
   });
 
   async function resumeStuck(olderThanMs: number): Promise<number> {
