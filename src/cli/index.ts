@@ -23,6 +23,7 @@ import { backupPglite, BackupRefusedError, restorePglite } from './backup.ts';
 import { findKbGaps, formatKbGaps } from './kbGaps.ts';
 import { loadKnowledgeBase } from '../kb/index.ts';
 import { auditUsage, runAuditCli } from './audit.ts';
+import { privacyUsage, runPrivacyCli } from './privacy.ts';
 
 const usage = `usage: npm run cli -- <command> [options]
 
@@ -39,6 +40,7 @@ const usage = `usage: npm run cli -- <command> [options]
   restore FILE [--force]                                       DATA_DIR becomes the backup (--force: replace)
   kb gaps [--json] [--limit 20] [--min-score 0.4] [--kb DIR]   topics the knowledge base lacks, largest first
 ${auditUsage}
+${privacyUsage}
 
   --quiet, -q   print only the answer (tokens create: the token alone, for TOKEN=$(...))
 
@@ -52,6 +54,7 @@ export async function runCli(
   out = console,
 ): Promise<number> {
   if (argv[0] === 'keys' || argv[0] === 'verify') return runAuditCli(argv, env, out);
+  if (argv[0] === 'privacy') return runPrivacyCli(argv, env, out);
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
