@@ -44,3 +44,4 @@ export {
 } from './erase.ts';
 export { purgeReadModels } from './purge.ts';
 export { exportPerson, type PersonalDataExport } from './export.ts';
+export { createRetentionScheduler, retentionActor, type RetentionScheduler } from './retention.ts';

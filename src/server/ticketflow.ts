@@ -26,8 +26,10 @@ import { ticketMachine, type TicketMachine } from '../../machines/index.ts';
 import { createProjections, ticketsAwaitingWorkflow } from '../../projections/index.ts';
 import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
 import {
+  createRetentionScheduler,
   erasePerson,
   exportPerson,
+  type RetentionScheduler,
   withPersonalDataSealed,
   type PrivacyConfig,
   type PrivateEventStore,
@@ -48,6 +50,8 @@ export interface Ticketflow {
   users: UserDirectory;
   /** Emits SLA warnings, breaches and auto-closes when due (`tick()` runs one pass now). */
   sla: SlaScheduler;
+  /** Erases requesters' data after the configured retention (null: no retention configured). */
+  retention: RetentionScheduler | null;
   /** The audit log's sequencer (docs/audit.md); null without a signing key or on EventStoreDB. */
   audit: Sequencer | null;
   /** Finds tickets whose automatic steps never finished and runs them again. */
@@ -165,6 +169,17 @@ export async function createTicketflow(
     leaseMs: config.SLA_LEASE_MS,
   });
   const audit = createAuditSequencer(config, db, logger);
+  const retention = config.PRIVACY_RETENTION_DAYS
+    ? createRetentionScheduler({
+        db,
+        store,
+        projections,
+        now,
+        days: config.PRIVACY_RETENTION_DAYS,
+        pollMs: config.PRIVACY_RETENTION_POLL_MS,
+        logger: logger.child({ component: 'retention' }),
+      })
+    : null;
   let ready = false;
   const metrics = createMetrics({ db, projector, workflow });
   const app = createHttpApp({
@@ -210,6 +225,7 @@ export async function createTicketflow(
   await sla.tick().catch((error: unknown) => logger.error({ err: error }, 'SLA catch-up failed'));
   sla.start();
   audit?.start();
+  retention?.start();
   ready = true;
 
   return {
@@ -222,12 +238,14 @@ export async function createTicketflow(
     users,
     sla,
     audit,
+    retention,
     resumeStuck,
     async stop() {
       ready = false;
       clearInterval(sweep);
       await sla.stop();
       await audit?.stop();
+      await retention?.stop();
       await workflow.stop();
       await projector.stop();
       await store.close();
