@@ -29,6 +29,7 @@ import {
   createRetentionScheduler,
   erasePerson,
   exportPerson,
+  masterKeyFrom,
   type RetentionScheduler,
   withPersonalDataSealed,
   type PrivacyConfig,
@@ -121,6 +122,10 @@ export async function createTicketflow(
   const db = overrides.db ?? (await openDatabase(config));
   // The log lives in PostgreSQL/PGlite or EventStoreDB; read models and checkpoints stay in `db`.
   const store = openEventStore(config, db);
+  if (masterKeyFrom(config).source === 'development')
+    logger.warn(
+      'PRIVACY_MASTER_KEY not set: personal data sealed under the public development key',
+    );
   const now = overrides.now ?? (() => new Date());
   const slaSettings = slaSettingsFrom(config);
   const projections = createProjections(slaSettings);
