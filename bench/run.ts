@@ -4,7 +4,7 @@
  *
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
- *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin
+ *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin, privacy
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
  *
@@ -26,10 +26,19 @@ import { benchProjections } from './projections.ts';
 import { benchFold, benchReplayDb, profileFold } from './replay.ts';
 import { writeReport } from './report.ts';
 import { benchStandIn } from './standin.ts';
+import { benchPrivacy } from './privacy.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
 
-const allGroups = ['store', 'replay', 'projections', 'growth', 'e2e', 'standin'] as const;
+const allGroups = [
+  'store',
+  'replay',
+  'projections',
+  'growth',
+  'e2e',
+  'standin',
+  'privacy',
+] as const;
 
 const { values } = parseArgs({
   options: {
@@ -187,6 +196,9 @@ for (const kind of dbs) {
       if (profDir) await rm(profDir, { recursive: true, force: true });
     }
   });
+}
+for (const kind of dbs) {
+  if (only.has('privacy')) await guarded(`privacy ${kind}`, () => benchPrivacy(ctx, kind));
 }
 if (only.has('standin')) {
   // The model is the bottleneck here, not the database: one database is enough.

@@ -32,8 +32,9 @@ export function withPersonalDataSealed(
   inner: EventStore,
   db: SqlExecutor | undefined,
   config: PrivacyConfig,
+  options: { seal?: boolean } = {},
 ): PrivateEventStore {
-  return createPrivateEventStore(inner, keyStoreFor(db, config));
+  return createPrivateEventStore(inner, keyStoreFor(db, config), options);
 }
 export {
   erasePerson,

@@ -8,6 +8,11 @@ import type { EventStore, Subscription, SubscriptionItem } from '../eventstore/i
 import { createPrivacyCodec, type PrivacyCodec } from './codec.ts';
 import type { KeyStore } from './keyStore.ts';
 
+const passThrough: PrivacyCodec = {
+  encode: async (_streamId, events) => [...events],
+  decode: async (event) => event,
+};
+
 export interface PrivateEventStore extends EventStore {
   /** The store as it stores: sealed fields, no decryption (backups, proofs, the erasure scan). */
   readonly sealed: EventStore;
@@ -15,7 +20,15 @@ export interface PrivateEventStore extends EventStore {
   readonly codec: PrivacyCodec;
 }
 
-export function createPrivateEventStore(inner: EventStore, keys: KeyStore): PrivateEventStore {
+export function createPrivateEventStore(
+  inner: EventStore,
+  keys: KeyStore,
+  options: {
+    /** False: the log without the codec, the baseline its cost is measured against (bench/). */
+    seal?: boolean;
+  } = {},
+): PrivateEventStore {
+  if (options.seal === false) return { ...inner, sealed: inner, keys, codec: passThrough };
   const codec = createPrivacyCodec(
     keys,
     async (streamId) => (await inner.readStream(streamId, { toVersion: 1 }))[0],

@@ -68,6 +68,8 @@ export interface TicketflowOverrides {
   now?: () => Date;
   /** The rules that decide new events (tests tighten one); the current ticket machine by default. */
   rules?: TicketMachine;
+  /** False only to measure the privacy codec's cost (bench/privacy.ts): personal data unsealed. */
+  sealPersonalData?: boolean;
 }
 
 function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
@@ -85,13 +87,14 @@ function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
 export function openEventStore(
   config: Pick<Config, 'EVENTSTORE' | 'ESDB_URL'> & PrivacyConfig,
   db: Database | undefined,
+  options: { seal?: boolean } = {},
 ): PrivateEventStore {
   if (config.EVENTSTORE === 'eventstoredb') {
     const inner = createEventStoreDbStore({ connectionString: requireEsdbUrl(config) });
-    return withPersonalDataSealed(inner, db, config);
+    return withPersonalDataSealed(inner, db, config, options);
   }
   if (!db) throw new Error('EVENTSTORE=postgres needs the database');
-  return withPersonalDataSealed(createPostgresEventStore(db), db, config);
+  return withPersonalDataSealed(createPostgresEventStore(db), db, config, options);
 }
 
 /** The audit log's sequencer, when a signing key is configured and the log is in `db`. */
@@ -121,7 +124,7 @@ export async function createTicketflow(
 ): Promise<Ticketflow> {
   const db = overrides.db ?? (await openDatabase(config));
   // The log lives in PostgreSQL/PGlite or EventStoreDB; read models and checkpoints stay in `db`.
-  const store = openEventStore(config, db);
+  const store = openEventStore(config, db, { seal: overrides.sealPersonalData ?? true });
   if (masterKeyFrom(config).source === 'development')
     logger.warn(
       'PRIVACY_MASTER_KEY not set: personal data sealed under the public development key',

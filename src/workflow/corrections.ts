@@ -52,6 +52,8 @@ export async function readCorrections(
     // A ticket stream starts with TicketReceived; only its first event is needed.
     const [first] = await store.readStream(streamId, { toVersion: 1 });
     if (first?.type !== 'TicketReceived') continue;
+    // An erased requester's text (docs/privacy.md) is not training data any more.
+    if (first.erased?.some((e) => e.paths.includes('data.description'))) continue;
     tickets.push({
       ticketId: ticketIdOfStream(streamId),
       subject: first.data.subject,
