@@ -15,7 +15,7 @@ import {
   streamSubjectField,
   type PersonalField,
 } from './fields.ts';
-import type { ErasureRecord, KeyStore, StreamBinding } from './keyStore.ts';
+import type { ErasureRecord, KeyStore } from './keyStore.ts';
 import type { ErasedFields } from '../events/index.ts';
 
 /** One person's sealed fields of one event, as stored in `metadata.pii`. */
@@ -67,24 +67,34 @@ export function createPrivacyCodec(
   keys: KeyStore,
   firstEventOf: (streamId: string) => Promise<StoredEvent | undefined>,
 ) {
-  /** The person a stream is about: bound at its first event, or (older streams) read from it. */
+  const owners = new Map<string, string | null>();
+  /**
+   * The person a stream is about: whose key seals its first event's identity field (a ticket's
+   * requester, a user), or, for a stream stored before sealing, the address in it in plaintext.
+   */
   async function ownerOf(streamId: string): Promise<string | null> {
-    const bound = await keys.streamOwner(streamId);
-    if (bound) return bound;
+    const known = owners.get(streamId);
+    if (known !== undefined) return known;
     const first = await firstEventOf(streamId);
     const path = first && streamSubjectField[first.type];
-    const email = path && getAt(first as unknown as Json, path);
-    if (typeof email !== 'string' || !email.includes('@')) return null;
-    const { subjectId } = await keys.subjectFor(email);
-    await keys.bind([{ subjectId, streamId, owner: true }]);
-    return subjectId;
+    let owner: string | null = null;
+    if (first && path) {
+      const sealed = (first.metadata as { pii?: SealedFields[] }).pii;
+      const group = sealed?.find((g) => g.p.includes(path.join('.')));
+      const email = getAt(first as unknown as Json, path);
+      if (group) owner = group.s;
+      else if (typeof email === 'string' && email.includes('@'))
+        owner = (await keys.subjectFor(email)).subjectId;
+    }
+    if (owners.size >= 10_000) owners.clear();
+    owners.set(streamId, owner);
+    return owner;
   }
 
   async function encodeOne(
     streamId: string,
     event: AnyNewEvent,
     owner: { id: string | null | undefined },
-    bindings: StreamBinding[],
   ): Promise<AnyNewEvent> {
     const fields = fieldsOf(event);
     if (fields.length === 0) return event;
@@ -99,9 +109,10 @@ export function createPrivacyCodec(
       if (field.owner === 'self') {
         if (!value.includes('@')) continue; // not an address (a marker, a service name)
         sealed = await keys.subjectFor(value);
-        const isOwner = subjectPath?.join('.') === field.path.join('.');
-        if (isOwner) owner.id = sealed.subjectId;
-        bindings.push({ subjectId: sealed.subjectId, streamId, owner: isOwner });
+        if (subjectPath?.join('.') === field.path.join('.')) {
+          owner.id = sealed.subjectId;
+          owners.set(streamId, sealed.subjectId);
+        }
       } else {
         if (owner.id === undefined) owner.id = await ownerOf(streamId);
         if (owner.id === null) continue; // a stream about no known person: nothing to key it by
@@ -135,11 +146,8 @@ export function createPrivacyCodec(
     /** The events as the log stores them: personal fields sealed per person. */
     async encode(streamId: string, events: readonly AnyNewEvent[]): Promise<AnyNewEvent[]> {
       const owner: { id: string | null | undefined } = { id: undefined };
-      const bindings: StreamBinding[] = [];
       const encoded: AnyNewEvent[] = [];
-      for (const event of events) encoded.push(await encodeOne(streamId, event, owner, bindings));
-      // Bound before the events are stored: an erasure finds every stream a person is in.
-      if (bindings.length > 0) await keys.bind(bindings);
+      for (const event of events) encoded.push(await encodeOne(streamId, event, owner));
       return encoded;
     },
 

@@ -1,6 +1,6 @@
 /** Erasure: a person's data keys destroyed, recorded, and plaintext copies purged (docs/privacy.md). */
 import type { Database } from '../db/index.ts';
-import type { EventMetadata } from '../events/index.ts';
+import { ticketStreamId, type EventMetadata } from '../events/index.ts';
 import { handleCommand, type Decider } from '../eventstore/index.ts';
 import type { Projection } from '../projector/index.ts';
 import { normalizeEmail } from './fields.ts';
@@ -28,6 +28,19 @@ export type ErasureResult =
 
 export const privacyStreamId = (subjectId: string) => `privacy-${subjectId}`;
 
+/**
+ * The streams holding their sealed data, and their tickets as the read model knows them (tickets
+ * stored before sealing existed, whose text the log keeps, still have read-model rows to purge).
+ */
+async function streamsToPurge(deps: ErasureDeps, subjectId: string, email: string) {
+  const sealed = (await deps.store.streamsOf(subjectId)).map((s) => s.streamId);
+  const { rows } = await deps.db.query<{ id: string }>(
+    `SELECT id FROM tf_tickets WHERE requester_email = $1`,
+    [email],
+  );
+  return [...new Set([...sealed, ...rows.map((r) => ticketStreamId(r.id))])];
+}
+
 /** A privacy stream holds one fact: the erasure. */
 const erasureStream: Decider<{ erased: boolean }> = {
   initial: () => ({ erased: false }),
@@ -48,7 +61,7 @@ export async function erasePerson(
   const email = normalizeEmail(request.email);
   const subjectId = await store.keys.findSubject(email);
   if (!subjectId) return { erased: false };
-  const streams = (await store.keys.streamsOf(subjectId)).map((b) => b.streamId);
+  const streams = await streamsToPurge(deps, subjectId, email);
   const at = deps.now();
   const erasedAt = at.toISOString();
   const destroyed = await store.keys.destroy(subjectId, {
@@ -73,6 +86,6 @@ export async function erasePerson(
           ],
     { actor: request.actor, now: () => at, retries: 3, requestId: request.requestId },
   );
-  const tickets = streams.filter((s) => s.startsWith('ticket-')).length;
+  const tickets = streams.filter((s: string) => s.startsWith('ticket-')).length;
   return { erased: true, subjectId, erasedAt, streams: streams.length, tickets };
 }

@@ -57,7 +57,7 @@ export async function exportPerson(
 ): Promise<PersonalDataExport> {
   const email = normalizeEmail(address);
   const subjectId = await deps.store.keys.findSubject(email);
-  const bindings = subjectId ? await deps.store.keys.streamsOf(subjectId) : [];
+  const bindings = subjectId ? await deps.store.streamsOf(subjectId) : [];
   const events: Array<Record<string, unknown>> = [];
   const mentions: PersonalDataExport['mentions'] = [];
   for (const { streamId, owner } of bindings) {

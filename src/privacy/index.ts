@@ -5,12 +5,14 @@ import { createKeyStore, localMasterKey, type KeyStore } from './keyStore.ts';
 import { memoryKeyRecords, sqlKeyRecords } from './keyRecords.ts';
 import { masterKeyFrom } from './masterKey.ts';
 import { createPrivateEventStore, type PrivateEventStore } from './store.ts';
+import { sqlStreamsOf } from './streams.ts';
 
 export * from './keyStore.ts';
 export * from './fields.ts';
 export { privacyMigrations, sqlKeyRecords, memoryKeyRecords } from './keyRecords.ts';
 export { masterKeyFrom, MasterKeyError } from './masterKey.ts';
 export { createPrivateEventStore, type PrivateEventStore } from './store.ts';
+export { sqlStreamsOf, scanStreamsOf, type PersonStream, type StreamsOf } from './streams.ts';
 export { createPrivacyCodec, type PrivacyCodec, type SealedFields } from './codec.ts';
 
 export type PrivacyConfig = Pick<
@@ -32,9 +34,16 @@ export function withPersonalDataSealed(
   inner: EventStore,
   db: SqlExecutor | undefined,
   config: PrivacyConfig,
-  options: { seal?: boolean } = {},
+  options: {
+    seal?: boolean;
+    /** False when the log is not in `db` (EventStoreDB): a person's streams are found by a scan. */
+    logInDb?: boolean;
+  } = {},
 ): PrivateEventStore {
-  return createPrivateEventStore(inner, keyStoreFor(db, config), options);
+  return createPrivateEventStore(inner, keyStoreFor(db, config), {
+    ...(options.seal === undefined ? {} : { seal: options.seal }),
+    ...(db && options.logInDb !== false ? { streamsOf: sqlStreamsOf(db) } : {}),
+  });
 }
 export {
   erasePerson,

@@ -1,12 +1,6 @@
 /** Where wrapped data keys are kept: `tf_privacy_keys` and `tf_privacy_streams`, or memory. */
 import type { Migration, SqlExecutor } from '../db/index.ts';
-import type {
-  ErasureBasis,
-  ErasureRecord,
-  KeyRecord,
-  KeyRecords,
-  StreamBinding,
-} from './keyStore.ts';
+import type { ErasureBasis, ErasureRecord, KeyRecord, KeyRecords } from './keyStore.ts';
 
 /**
  * The key table holds no personal data: a keyed hash of the email (dropped at erasure), the
@@ -25,13 +19,9 @@ export const privacyMigrations: Migration[] = [
         erased_by text,
         erasure_basis text
       )`,
-      `CREATE TABLE tf_privacy_streams (
-        subject_id uuid NOT NULL,
-        stream_id text NOT NULL,
-        owner boolean NOT NULL,
-        PRIMARY KEY (subject_id, stream_id)
-      )`,
-      `CREATE UNIQUE INDEX tf_privacy_stream_owner ON tf_privacy_streams (stream_id) WHERE owner`,
+      // Which streams hold a person's sealed data, found from the log itself (src/privacy/streams.ts):
+      // no second write per append, one index entry per sealed event.
+      `CREATE INDEX tf_events_pii ON tf_events USING gin ((metadata -> 'pii') jsonb_path_ops)`,
     ],
   },
 ];
@@ -84,39 +74,6 @@ export function sqlKeyRecords(sql: SqlExecutor): KeyRecords {
     },
     byLookup: (lookup) => one('email_lookup', lookup),
     bySubject: (subjectId) => one('subject_id', subjectId),
-    async bind(bindings) {
-      await sql.query(
-        `INSERT INTO tf_privacy_streams (subject_id, stream_id, owner)
-         SELECT b.subject_id, b.stream_id, b.owner
-         FROM jsonb_to_recordset($1::jsonb) AS b(subject_id uuid, stream_id text, owner boolean)
-         ON CONFLICT DO NOTHING`,
-        [
-          JSON.stringify(
-            bindings.map((b) => ({
-              subject_id: b.subjectId,
-              stream_id: b.streamId,
-              owner: b.owner,
-            })),
-          ),
-        ],
-        { prepared: true },
-      );
-    },
-    async streamOwner(streamId) {
-      const { rows } = await sql.query<{ subject_id: string }>(
-        `SELECT subject_id FROM tf_privacy_streams WHERE stream_id = $1 AND owner`,
-        [streamId],
-        { prepared: true },
-      );
-      return rows[0]?.subject_id ?? null;
-    },
-    async streamsOf(subjectId) {
-      const { rows } = await sql.query<{ stream_id: string; owner: boolean }>(
-        `SELECT stream_id, owner FROM tf_privacy_streams WHERE subject_id = $1 ORDER BY stream_id`,
-        [subjectId],
-      );
-      return rows.map((r) => ({ subjectId, streamId: r.stream_id, owner: r.owner }));
-    },
     async destroy(subjectId, erasure) {
       const { rows } = await sql.query(
         `UPDATE tf_privacy_keys SET wrapped_key = NULL, email_lookup = NULL,
@@ -132,7 +89,6 @@ export function sqlKeyRecords(sql: SqlExecutor): KeyRecords {
 /** The same in this process's memory, for the in-memory event store (unit specs). */
 export function memoryKeyRecords(): KeyRecords {
   const bySubject = new Map<string, KeyRecord & { lookup: string | null }>();
-  const bindings = new Map<string, StreamBinding>();
   const copy = (r: KeyRecord): KeyRecord => ({ ...r });
   const find = (lookup: Buffer) =>
     [...bySubject.values()].find((r) => r.lookup === lookup.toString('hex')) ?? null;
@@ -152,18 +108,6 @@ export function memoryKeyRecords(): KeyRecords {
       const found = bySubject.get(subjectId);
       return found ? copy(found) : null;
     },
-    async bind(list) {
-      for (const b of list) {
-        const key = `${b.subjectId} ${b.streamId}`;
-        if (!bindings.has(key)) bindings.set(key, { ...b });
-      }
-    },
-    streamOwner: async (streamId) =>
-      [...bindings.values()].find((b) => b.owner && b.streamId === streamId)?.subjectId ?? null,
-    streamsOf: async (subjectId) =>
-      [...bindings.values()]
-        .filter((b) => b.subjectId === subjectId)
-        .sort((a, b) => a.streamId.localeCompare(b.streamId)),
     async destroy(subjectId, erasure: ErasureRecord) {
       const record = bySubject.get(subjectId);
       if (!record || record.erasure) return false;

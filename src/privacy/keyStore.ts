@@ -50,22 +50,12 @@ export interface KeyRecord {
   erasure: ErasureRecord | null;
 }
 
-/** Which person's data a stream holds: `owner` for the person it is about. */
-export interface StreamBinding {
-  subjectId: string;
-  streamId: string;
-  owner: boolean;
-}
-
-/** The storage port of wrapped keys (tf_privacy_keys, tf_privacy_streams; or memory). */
+/** The storage port of wrapped keys (tf_privacy_keys, or memory). */
 export interface KeyRecords {
   /** Inserts a live key for `lookup`, or returns the live one another writer inserted first. */
   insertOrGet(lookup: Buffer, record: { subjectId: string; wrapped: Buffer }): Promise<KeyRecord>;
   byLookup(lookup: Buffer): Promise<KeyRecord | null>;
   bySubject(subjectId: string): Promise<KeyRecord | null>;
-  bind(bindings: readonly StreamBinding[]): Promise<void>;
-  streamOwner(streamId: string): Promise<string | null>;
-  streamsOf(subjectId: string): Promise<StreamBinding[]>;
   /** Destroys the wrapped key and the lookup hash; false when already erased (or unknown). */
   destroy(subjectId: string, erasure: ErasureRecord): Promise<boolean>;
 }
@@ -78,9 +68,6 @@ export interface KeyStore {
   subjectFor(email: string): Promise<{ subjectId: string; key: Buffer }>;
   findSubject(email: string): Promise<string | null>;
   keyOf(subjectId: string): Promise<KeyState>;
-  bind(bindings: readonly StreamBinding[]): Promise<void>;
-  streamOwner(streamId: string): Promise<string | null>;
-  streamsOf(subjectId: string): Promise<StreamBinding[]>;
   /** Destroys the key (here and in this process's cache); false when it was already gone. */
   destroy(subjectId: string, erasure: ErasureRecord): Promise<boolean>;
 }
@@ -92,8 +79,7 @@ interface Cached<T> {
 
 /**
  * The key store with a cache: unwrapped keys live `cacheMs` in this process (another process's
- * erasure takes effect here within that time; this process's at once), stream owners and
- * bindings forever (they never change).
+ * erasure takes effect here within that time; this process's at once).
  */
 export function createKeyStore(
   records: KeyRecords,
@@ -104,8 +90,6 @@ export function createKeyStore(
   const max = options.maxEntries ?? 10_000;
   const keys = new Map<string, Cached<Buffer>>();
   const subjects = new Map<string, Cached<string>>();
-  const owners = new Map<string, string>();
-  const bound = new Set<string>();
   const put = <T>(map: Map<string, T>, key: string, value: T) => {
     map.set(key, value);
     if (map.size > max) map.delete(map.keys().next().value!);
@@ -125,12 +109,10 @@ export function createKeyStore(
       const cachedId = fresh(subjects.get(lookup.toString('hex')));
       const cachedKey = cachedId ? fresh(keys.get(cachedId)) : undefined;
       if (cachedId && cachedKey) return { subjectId: cachedId, key: cachedKey };
-      let record = await records.byLookup(lookup);
-      if (!record) {
-        const subjectId = randomUUID();
-        const wrapped = await master.wrap(subjectId, newDataKey());
-        record = await records.insertOrGet(lookup, { subjectId, wrapped });
-      }
+      // Insert first (one statement for a new person); the existing key when they are known.
+      const subjectId = randomUUID();
+      const wrapped = await master.wrap(subjectId, newDataKey());
+      const record = await records.insertOrGet(lookup, { subjectId, wrapped });
       put(subjects, lookup.toString('hex'), {
         value: record.subjectId,
         until: Date.now() + cacheMs,
@@ -149,24 +131,6 @@ export function createKeyStore(
         return { kind: 'erased', erasure: record.erasure ?? erasureUnknown };
       return { kind: 'key', key: await unwrapped(record) };
     },
-    async bind(bindings) {
-      const todo = bindings.filter((b) => !bound.has(`${b.subjectId} ${b.streamId}`));
-      if (todo.length === 0) return;
-      await records.bind(todo);
-      for (const b of todo) {
-        bound.add(`${b.subjectId} ${b.streamId}`);
-        if (b.owner) put(owners, b.streamId, b.subjectId);
-      }
-      if (bound.size > max) bound.clear();
-    },
-    async streamOwner(streamId) {
-      const cached = owners.get(streamId);
-      if (cached) return cached;
-      const owner = await records.streamOwner(streamId);
-      if (owner) put(owners, streamId, owner);
-      return owner;
-    },
-    streamsOf: (subjectId) => records.streamsOf(subjectId),
     async destroy(subjectId, erasure) {
       keys.delete(subjectId);
       for (const [lookup, entry] of subjects)

@@ -7,6 +7,7 @@
 import type { EventStore, Subscription, SubscriptionItem } from '../eventstore/index.ts';
 import { createPrivacyCodec, type PrivacyCodec } from './codec.ts';
 import type { KeyStore } from './keyStore.ts';
+import { scanStreamsOf, type StreamsOf } from './streams.ts';
 
 const passThrough: PrivacyCodec = {
   encode: async (_streamId, events) => [...events],
@@ -18,6 +19,8 @@ export interface PrivateEventStore extends EventStore {
   readonly sealed: EventStore;
   readonly keys: KeyStore;
   readonly codec: PrivacyCodec;
+  /** The streams holding a person's sealed data. */
+  streamsOf: StreamsOf;
 }
 
 export function createPrivateEventStore(
@@ -26,9 +29,13 @@ export function createPrivateEventStore(
   options: {
     /** False: the log without the codec, the baseline its cost is measured against (bench/). */
     seal?: boolean;
+    /** Default: reading the whole log (fine in memory); PostgreSQL: `sqlStreamsOf`. */
+    streamsOf?: StreamsOf;
   } = {},
 ): PrivateEventStore {
-  if (options.seal === false) return { ...inner, sealed: inner, keys, codec: passThrough };
+  const streamsOf = options.streamsOf ?? scanStreamsOf(inner);
+  if (options.seal === false)
+    return { ...inner, sealed: inner, keys, codec: passThrough, streamsOf };
   const codec = createPrivacyCodec(
     keys,
     async (streamId) => (await inner.readStream(streamId, { toVersion: 1 }))[0],
@@ -57,6 +64,7 @@ export function createPrivateEventStore(
     sealed: inner,
     keys,
     codec,
+    streamsOf,
     async appendToStream(streamId, events, expected) {
       return inner.appendToStream(streamId, await codec.encode(streamId, events), expected);
     },

@@ -91,7 +91,7 @@ export function openEventStore(
 ): PrivateEventStore {
   if (config.EVENTSTORE === 'eventstoredb') {
     const inner = createEventStoreDbStore({ connectionString: requireEsdbUrl(config) });
-    return withPersonalDataSealed(inner, db, config, options);
+    return withPersonalDataSealed(inner, db, config, { ...options, logInDb: false });
   }
   if (!db) throw new Error('EVENTSTORE=postgres needs the database');
   return withPersonalDataSealed(createPostgresEventStore(db), db, config, options);
