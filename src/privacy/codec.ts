@@ -41,6 +41,10 @@ function getAt(root: Json, path: readonly string[]): unknown {
   return node;
 }
 
+/**
+ * Sets (or removes) the value at `path`, copying each object on the way (copy on write): the
+ * caller's event is never changed, and nothing else is copied.
+ */
 function setAt(root: Json, path: readonly string[], value: unknown, remove = false): void {
   let node = root;
   for (const part of path.slice(0, -1)) {
@@ -48,19 +52,37 @@ function setAt(root: Json, path: readonly string[], value: unknown, remove = fal
     if (typeof next !== 'object' || next === null) {
       if (remove) return;
       node[part] = {};
-    }
+    } else node[part] = { ...(next as Json) };
     node = node[part] as Json;
   }
   if (remove) delete node[path.at(-1)!];
   else node[path.at(-1)!] = value;
 }
 
-/** The fields to seal on this event: its type's, and the actor when a person acted. */
-function fieldsOf(event: { type: string; metadata: { actor: { role: string } } }): PersonalField[] {
-  const fields = [...(personalFields[event.type] ?? [])];
-  if (event.metadata.actor.role !== 'system') fields.push(actorField);
-  // Identities first: a stream's first event names the person its other fields are sealed for.
-  return [...fields.filter((f) => f.owner === 'self'), ...fields.filter((f) => f.owner !== 'self')];
+/** A field as the codec walks it: its path joined once, and whether it names the stream's person. */
+interface PlannedField extends PersonalField {
+  name: string;
+  namesStream: boolean;
+}
+
+const plans = new Map<string, PlannedField[]>();
+
+/** The fields to seal on this event: its type's, and the actor when a person acted (memoised). */
+function fieldsOf(event: { type: string; metadata: { actor: { role: string } } }): PlannedField[] {
+  const person = event.metadata.actor.role !== 'system';
+  const id = `${event.type}:${person}`;
+  let plan = plans.get(id);
+  if (!plan) {
+    const fields = [...(personalFields[event.type] ?? []), ...(person ? [actorField] : [])];
+    const subject = streamSubjectField[event.type]?.join('.');
+    // Identities first: a stream's first event names the person its other fields are sealed for.
+    plan = [
+      ...fields.filter((f) => f.owner === 'self'),
+      ...fields.filter((f) => f.owner !== 'self'),
+    ].map((f) => ({ ...f, name: f.path.join('.'), namesStream: f.path.join('.') === subject }));
+    plans.set(id, plan);
+  }
+  return plan;
 }
 
 export function createPrivacyCodec(
@@ -98,9 +120,8 @@ export function createPrivacyCodec(
   ): Promise<AnyNewEvent> {
     const fields = fieldsOf(event);
     if (fields.length === 0) return event;
-    const stored = { data: structuredClone(event.data), metadata: structuredClone(event.metadata) };
+    const stored: Json = { data: event.data, metadata: event.metadata };
     const groups = new Map<string, { key: Buffer; paths: string[]; values: string[] }>();
-    const subjectPath = streamSubjectField[event.type];
     let changed = false;
     for (const field of fields) {
       const value = getAt(stored, field.path);
@@ -109,7 +130,7 @@ export function createPrivacyCodec(
       if (field.owner === 'self') {
         if (!value.includes('@')) continue; // not an address (a marker, a service name)
         sealed = await keys.subjectFor(value);
-        if (subjectPath?.join('.') === field.path.join('.')) {
+        if (field.namesStream) {
           owner.id = sealed.subjectId;
           owners.set(streamId, sealed.subjectId);
         }
@@ -126,7 +147,7 @@ export function createPrivacyCodec(
         sealed = { subjectId: owner.id, key: state.key };
       }
       const group = groups.get(sealed.subjectId) ?? { key: sealed.key, paths: [], values: [] };
-      group.paths.push(field.path.join('.'));
+      group.paths.push(field.name);
       group.values.push(value);
       groups.set(sealed.subjectId, group);
       setAt(stored, field.path, undefined, true);
@@ -138,7 +159,7 @@ export function createPrivacyCodec(
       p: g.paths,
       c: seal(g.key, Buffer.from(JSON.stringify(g.values)), aadOf(event.id, s)).toString('base64'),
     }));
-    const metadata = pii.length > 0 ? { ...stored.metadata, pii } : stored.metadata;
+    const metadata = pii.length > 0 ? { ...(stored.metadata as Json), pii } : stored.metadata;
     return { ...event, data: stored.data, metadata } as AnyNewEvent;
   }
 

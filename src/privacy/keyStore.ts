@@ -105,15 +105,16 @@ export function createKeyStore(
 
   return {
     async subjectFor(email) {
-      const lookup = master.lookup(email);
-      const cachedId = fresh(subjects.get(lookup.toString('hex')));
+      // Cached by the address itself: this process holds it in plaintext anyway while it works.
+      const cachedId = fresh(subjects.get(normalizeEmail(email)));
       const cachedKey = cachedId ? fresh(keys.get(cachedId)) : undefined;
       if (cachedId && cachedKey) return { subjectId: cachedId, key: cachedKey };
+      const lookup = master.lookup(email);
       // Insert first (one statement for a new person); the existing key when they are known.
       const subjectId = randomUUID();
       const wrapped = await master.wrap(subjectId, newDataKey());
       const record = await records.insertOrGet(lookup, { subjectId, wrapped });
-      put(subjects, lookup.toString('hex'), {
+      put(subjects, normalizeEmail(email), {
         value: record.subjectId,
         until: Date.now() + cacheMs,
       });
