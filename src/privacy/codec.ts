@@ -6,7 +6,7 @@
  * paths and the ciphertext), so the hash chain covers exactly these bytes and verifies before and
  * after an erasure.
  */
-import type { AnyNewEvent, StoredEvent } from '../events/index.ts';
+import { upcast, type AnyNewEvent, type StoredEvent } from '../events/index.ts';
 import { open, seal } from './crypto.ts';
 import {
   actorField,
@@ -188,8 +188,11 @@ export function createPrivacyCodec(
       }
       const { pii: _sealed, ...metadata } = readable.metadata;
       void _sealed;
+      // The store left an older schema version as stored (events/upcasters.ts): upcast it now.
+      const data = upcast(event.type, event.schemaVersion, readable.data, metadata);
       return {
         ...event,
+        data,
         metadata,
         ...(erased.length > 0 ? { erased } : {}),
       };

@@ -1,4 +1,4 @@
-/** Where wrapped data keys are kept: `tf_privacy_keys` and `tf_privacy_streams`, or memory. */
+/** Where wrapped data keys are kept: `tf_privacy_keys`, or memory. */
 import type { Migration, SqlExecutor } from '../db/index.ts';
 import type { ErasureBasis, ErasureRecord, KeyRecord, KeyRecords } from './keyStore.ts';
 

@@ -142,4 +142,25 @@ describe('the personal-data codec', () => {
     }
     await subscription.close();
   });
+
+  it('upcasts an older schema version once its sealed fields are back', async () => {
+    const { store } = setup();
+    await store.appendToStream(stream, [received()], 'no_stream');
+    const v1 = {
+      ...createEvent(
+        'TicketClosed',
+        { reason: 'withdrawn', closedBy: 'requester' },
+        meta(requester),
+      ),
+      schemaVersion: 1,
+      data: { reason: 'withdrawn', comment: 'Solved it myself, thanks' },
+    } as unknown as AnyNewEvent;
+    await store.appendToStream(stream, [v1], 1);
+    const [, closed] = await store.readStream(stream);
+    expect(closed!.data).toEqual({
+      reason: 'withdrawn',
+      comment: 'Solved it myself, thanks',
+      closedBy: 'requester',
+    });
+  });
 });
