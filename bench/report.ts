@@ -9,6 +9,7 @@ const groupTitles: Record<string, string> = {
   replay: 'Replay, rebuild and readAll',
   projections: 'Projections: catch-up and lag',
   growth: 'Growth with the size of the log',
+  audit: 'Audit log: proofs, verify --all and the sequencer (issue 16)',
   e2e: 'End to end through HTTP, local model',
   standin: 'End to end with the Ollama-protocol stand-in (3.4 s per call, 4 at once)',
 };

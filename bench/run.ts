@@ -4,7 +4,7 @@
  *
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
- *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin, privacy
+ *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, audit, e2e, standin, privacy
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
  *
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { BenchContext, type BenchOptions, type Run } from './context.ts';
 import { defaultPostgresUrl, pendingCleanups, postgresReachable, type DbKind } from './db.ts';
 import { runE2e } from './e2e.ts';
+import { benchAudit } from './audit.ts';
 import { benchGrowth } from './growth.ts';
 import { describeMachine, type MachineInfo } from './machine.ts';
 import { readProfileDir, summarizeProfile } from './profile.ts';
@@ -35,6 +36,7 @@ const allGroups = [
   'replay',
   'projections',
   'growth',
+  'audit',
   'e2e',
   'standin',
   'privacy',
@@ -162,6 +164,10 @@ for (const kind of dbs) {
 }
 for (const kind of dbs) {
   if (only.has('growth')) await guarded(`growth ${kind}`, () => benchGrowth(ctx, kind));
+}
+if (only.has('audit') && dbs.includes('postgres')) {
+  // The audit targets are PostgreSQL's (issue 16); PGlite holds one process's log.
+  await guarded('audit postgres', () => benchAudit(ctx, 'postgres'));
 }
 for (const kind of dbs) {
   if (!only.has('e2e')) continue;

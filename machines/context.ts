@@ -22,6 +22,8 @@ export interface TicketContext {
     confidence: number;
     rationale: string;
     model: string;
+    /** The injection screen's patterns the ticket matched: never answered by the model alone. */
+    injectionSuspected: string[];
   } | null;
   classificationFailure: StepFailure | null;
   draft: { answer: string; citations: Citation[]; model: string } | null;
@@ -88,11 +90,18 @@ export const actorInputOf = (context: TicketContext): ClassifyInput => ({
   description: context.description,
 });
 
-/** True when the ticket may be answered without a person: level 1, confident, drafting not failed. */
+const injectionSuspected = (context: TicketContext): boolean =>
+  (context.classification?.injectionSuspected.length ?? 0) > 0;
+
+/**
+ * True when the ticket may be answered without a person: level 1, confident, drafting not failed,
+ * and nothing in it tried to instruct the model.
+ */
 export function canAutoAnswer(context: TicketContext): boolean {
   const c = context.classification;
   return (
     c !== null &&
+    !injectionSuspected(context) &&
     c.level === 1 &&
     c.confidence >= context.policy.autoAnswerThreshold &&
     context.draftFailure === null
@@ -109,6 +118,7 @@ export function canSuggest(context: TicketContext): boolean {
   return (
     c !== null &&
     floor !== undefined &&
+    !injectionSuspected(context) &&
     c.level === 1 &&
     c.confidence >= floor &&
     !canAutoAnswer(context) &&
@@ -130,6 +140,17 @@ export function escalationFor(context: TicketContext): TicketEventData<'TicketEs
       level: 2,
       reason: 'classification_failed',
       detail: `classification failed (${f?.reason ?? 'unknown'}): ${f?.message ?? 'no result'}`,
+    };
+  }
+  if (injectionSuspected(context)) {
+    return {
+      level: c.level,
+      reason: 'injection_suspected',
+      detail:
+        `prompt injection suspected (${c.injectionSuspected.join(', ')}): a person decides; the model read it as level ${c.level} (${c.category})`.slice(
+          0,
+          500,
+        ),
     };
   }
   if (context.draftFailure) {

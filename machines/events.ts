@@ -30,6 +30,7 @@ export const escalationReasonSchema = z.enum([
   'low_confidence',
   'classification_failed',
   'draft_failed',
+  'injection_suspected',
   'manual',
 ]);
 export type EscalationReason = z.infer<typeof escalationReasonSchema>;
@@ -87,6 +88,23 @@ export const ticketEventSchemas = {
     category: z.string(),
     confidence: z.number().min(0).max(1),
     rationale: z.string(),
+    /**
+     * The injection screen's patterns the ticket matched (docs/llm.md, "Prompt injection"): the
+     * level is kept for routing, but no automatic answer or suggestion follows. Absent: none matched,
+     * or written before the screen kept the level (it failed the classification then).
+     */
+    injectionSuspected: z.array(z.string()).optional(),
+    /**
+     * The model's probability per level, when it has a distribution (the local model; Ollama
+     * gives one level and a confidence). Absent on events written before it was recorded.
+     */
+    scores: z
+      .object({
+        '1': z.number().min(0).max(1),
+        '2': z.number().min(0).max(1),
+        '3': z.number().min(0).max(1),
+      })
+      .optional(),
     ...modelTrace,
   }),
   ClassificationFailed: z.object({

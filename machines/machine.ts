@@ -199,6 +199,7 @@ export const ticketMachine = setup({
               confidence: event.output.confidence,
               rationale: event.output.rationale,
               model: event.output.model,
+              injectionSuspected: event.output.injectionSuspected ?? [],
             },
             level: event.output.level,
             updatedAt: atOf(event),

@@ -34,12 +34,20 @@ export {
   type ProofBundle,
 } from './bundle.ts';
 export { buildProofBundle } from './proofs.ts';
+export {
+  createWitness,
+  addCheckpointBody,
+  parseCosignatures,
+  type Witness,
+  type WitnessOptions,
+} from './witness.ts';
 export { verifyAll, type VerifyAllOptions, type VerifyAllReport } from './verifyLog.ts';
 export { formatFinding, type Finding } from './findings.ts';
 export { readCheckpointFile, signerFromConfig } from './keys.ts';
 export {
   allCheckpoints,
   allLeaves,
+  cosignaturesOf,
   latestCheckpoint,
   type Leaf,
   type StoredCheckpoint,

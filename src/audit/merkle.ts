@@ -23,7 +23,7 @@ export const nodeHash = (left: Hash, right: Hash): Hash => sha256(NODE, left, ri
 const allHashes = (hashes: readonly Buffer[]) => hashes.every((h) => h.length === 32);
 
 /** The largest power of two smaller than n (n > 1): where RFC 9162 splits a tree of n leaves. */
-function split(n: number): number {
+export function split(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
@@ -87,37 +87,50 @@ export class MerkleTree {
   inclusionProof(m: number, size: number): Hash[] {
     if (!(m >= 0 && m < size && size <= this.leaves.length))
       throw new RangeError('leaf not in tree');
-    const proof: Hash[] = [];
-    const path = (index: number, start: number, end: number): void => {
-      const n = end - start;
-      if (n === 1) return;
-      const k = split(n);
-      if (index < k) path(index, start, start + k);
-      else path(index - k, start + k, end);
-      proof.push(index < k ? this.hash(start + k, end) : this.hash(start, start + k));
-    };
-    path(m, 0, size);
-    return proof;
+    return inclusionPath((start, end) => this.hash(start, end), m, size);
   }
 
   /** PROOF(m, D[0:n]): the consistency proof from the tree of m leaves to the tree of n. */
   consistencyProof(m: number, n: number): Hash[] {
     if (!(m > 0 && m <= n && n <= this.leaves.length)) throw new RangeError('invalid sizes');
-    const proof: Hash[] = [];
-    const subproof = (mm: number, start: number, end: number, whole: boolean): void => {
-      const size = end - start;
-      if (mm === size) {
-        if (!whole) proof.push(this.hash(start, end));
-        return;
-      }
-      const k = split(size);
-      if (mm <= k) subproof(mm, start, start + k, whole);
-      else subproof(mm - k, start + k, end, false);
-      proof.push(mm <= k ? this.hash(start + k, end) : this.hash(start, start + k));
-    };
-    subproof(m, 0, n, true);
-    return proof;
+    return consistencyPath((start, end) => this.hash(start, end), m, n);
   }
+}
+
+/** MTH(D[start:end]), from wherever the caller keeps the tree. */
+export type RangeHash = (start: number, end: number) => Hash;
+
+/** RFC 9162 2.1.3.1, PATH(m, D[0:size]), over any source of subtree hashes. */
+export function inclusionPath(hash: RangeHash, m: number, size: number): Hash[] {
+  const proof: Hash[] = [];
+  const path = (index: number, start: number, end: number): void => {
+    const n = end - start;
+    if (n === 1) return;
+    const k = split(n);
+    if (index < k) path(index, start, start + k);
+    else path(index - k, start + k, end);
+    proof.push(index < k ? hash(start + k, end) : hash(start, start + k));
+  };
+  path(m, 0, size);
+  return proof;
+}
+
+/** RFC 9162 2.1.4.1, PROOF(m, D[0:n]), over any source of subtree hashes. */
+export function consistencyPath(hash: RangeHash, m: number, n: number): Hash[] {
+  const proof: Hash[] = [];
+  const subproof = (mm: number, start: number, end: number, whole: boolean): void => {
+    const size = end - start;
+    if (mm === size) {
+      if (!whole) proof.push(hash(start, end));
+      return;
+    }
+    const k = split(size);
+    if (mm <= k) subproof(mm, start, start + k, whole);
+    else subproof(mm - k, start + k, end, false);
+    proof.push(mm <= k ? hash(start + k, end) : hash(start, start + k));
+  };
+  subproof(m, 0, n, true);
+  return proof;
 }
 
 export const inclusionProof = (leaves: readonly Hash[], m: number, size: number): Hash[] =>
@@ -200,11 +213,13 @@ export class CompactTree {
   private readonly edge: Array<{ hash: Hash; size: number }> = [];
   size = 0;
 
-  append(leaf: Hash): void {
+  /** `completed` hears of every subtree the leaf completes: its size, first leaf and hash. */
+  append(leaf: Hash, completed?: (size: number, start: number, hash: Hash) => void): void {
     let node = { hash: leaf, size: 1 };
     while (this.edge.length > 0 && this.edge.at(-1)!.size === node.size) {
       const left = this.edge.pop()!;
       node = { hash: nodeHash(left.hash, node.hash), size: node.size * 2 };
+      completed?.(node.size, this.size + 1 - node.size, node.hash);
     }
     this.edge.push(node);
     this.size += 1;

@@ -2,8 +2,8 @@
 import type { Database } from '../db/index.ts';
 import { chainRowsOfStream } from '../eventstore/index.ts';
 import { bundleFormat, type ProofBundle } from './bundle.ts';
-import { MerkleTree } from './merkle.ts';
-import { latestCheckpoint, leafHashesUpTo, leavesOfStream } from './store.ts';
+import { latestCheckpoint, leavesOfStream } from './store.ts';
+import { storedInclusionProofs } from './storedTree.ts';
 
 /** Null when the stream has no events. */
 export async function buildProofBundle(
@@ -14,20 +14,26 @@ export async function buildProofBundle(
   if (rows.length === 0) return null;
   const checkpoint = await latestCheckpoint(db);
   const leafByPosition = new Map((await leavesOfStream(db, streamId)).map((l) => [l.position, l]));
-  const tree = checkpoint ? new MerkleTree(await leafHashesUpTo(db, checkpoint.size)) : null;
+  const size = checkpoint?.size ?? 0;
+  const provable = (leafIndex: number | null): leafIndex is number =>
+    leafIndex !== null && leafIndex < size;
+  const indices = rows.map((row) => leafByPosition.get(row.position)?.leafIndex ?? null);
+  const proven = indices.filter(provable);
+  const proofs = new Map(
+    (await storedInclusionProofs(db, proven, size)).map((proof, i) => [proven[i]!, proof]),
+  );
   return {
     format: bundleFormat,
     streamId,
     checkpoint: checkpoint?.note ?? null,
-    events: rows.map(({ position, hash, ...event }) => {
-      const leafIndex = leafByPosition.get(position)?.leafIndex ?? null;
-      const provable = tree !== null && leafIndex !== null && leafIndex < tree.size;
+    events: rows.map(({ position: _position, hash, ...event }, i) => {
+      const leafIndex = indices[i] ?? null;
       return {
         event,
         hash,
         leafIndex,
-        inclusionProof: provable
-          ? tree.inclusionProof(leafIndex, tree.size).map((h) => h.toString('base64'))
+        inclusionProof: provable(leafIndex)
+          ? proofs.get(leafIndex)!.map((h) => h.toString('base64'))
           : null,
       };
     }),

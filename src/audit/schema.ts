@@ -24,4 +24,29 @@ export const auditMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    // A witness's cosignature lines for a checkpoint (c2sp.org/tlog-witness), as it returned them.
+    id: '096_audit_cosignatures',
+    statements: [
+      `CREATE TABLE tf_audit_cosignatures (
+        tree_size bigint NOT NULL,
+        line text NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tree_size, line)
+      )`,
+    ],
+  },
+  {
+    // Complete, aligned subtrees of 16 leaves or more (src/audit/storedTree.ts): proofs read
+    // O(log² n) of them instead of every leaf.
+    id: '097_audit_nodes',
+    statements: [
+      `CREATE TABLE tf_audit_nodes (
+        size bigint NOT NULL,
+        start bigint NOT NULL,
+        hash bytea NOT NULL,
+        PRIMARY KEY (size, start)
+      )`,
+    ],
+  },
 ];

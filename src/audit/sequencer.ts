@@ -10,6 +10,14 @@ import type { Database } from '../db/index.ts';
 import { chainRowsInCommitOrder } from '../eventstore/index.ts';
 import type { Lease } from '../projector/index.ts';
 import { CompactTree, leafHash } from './merkle.ts';
+import type { Witness } from './witness.ts';
+import {
+  expectedNodeCount,
+  insertNodes,
+  isStoredSize,
+  storedNodeCount,
+  type CompletedNode,
+} from './storedTree.ts';
 import { checkpointText, signNote, type SignerKey } from './note.ts';
 import {
   insertCheckpoint,
@@ -35,6 +43,8 @@ export interface SequencerOptions {
   pollMs: number;
   /** Each signed checkpoint is appended here as a JSON line `{"note": "..."}`. */
   checkpointFile?: string | undefined;
+  /** Each signed checkpoint is submitted to this witness for its cosignature. */
+  witness?: Witness | undefined;
   logger: Logger;
   now?: () => number;
 }
@@ -48,6 +58,13 @@ export interface Sequencer {
   stop(): Promise<void>;
 }
 
+/** A CompactTree listener that keeps the completed subtrees the store holds. */
+const keep =
+  (into: CompletedNode[]) =>
+  (size: number, start: number, hash: Buffer): void => {
+    if (isStoredSize(size)) into.push({ size, start, hash });
+  };
+
 export function createSequencer(options: SequencerOptions): Sequencer {
   const { db, lease, signer, logger } = options;
   const now = options.now ?? Date.now;
@@ -57,12 +74,21 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
 
-  /** Rebuilds the tree's right edge from the leaves (at start, and after another leader wrote). */
+  /**
+   * Rebuilds the tree's right edge from the leaves (at start, and after another leader wrote),
+   * storing the subtrees a log sequenced before they were kept, or cut off by a crash, lacks.
+   */
   async function load(): Promise<CompactTree> {
     const loaded = new CompactTree();
     tail = null;
+    const last = await lastLeaf(db);
+    const complete =
+      (await storedNodeCount(db)) >= expectedNodeCount(last ? last.leafIndex + 1 : 0);
     for await (const page of readLeaves(db)) {
-      for (const leaf of page) loaded.append(leafHash(Buffer.from(leaf.eventHash, 'hex')));
+      const nodes: CompletedNode[] = [];
+      for (const leaf of page)
+        loaded.append(leafHash(Buffer.from(leaf.eventHash, 'hex')), keep(nodes));
+      if (!complete) await insertNodes(db, nodes);
       tail = page.at(-1) ?? tail;
     }
     const latest = await latestCheckpoint(db);
@@ -81,8 +107,12 @@ export function createSequencer(options: SequencerOptions): Sequencer {
         version: row.version,
         eventHash: row.hash ?? missingHash,
       }));
+      const nodes: CompletedNode[] = [];
+      for (const leaf of leaves)
+        current.append(leafHash(Buffer.from(leaf.eventHash, 'hex')), keep(nodes));
+      // A concurrent sequencer's leaves make this refuse; the caller then reloads the tree.
       await insertLeaves(db, leaves);
-      for (const leaf of leaves) current.append(leafHash(Buffer.from(leaf.eventHash, 'hex')));
+      await insertNodes(db, nodes);
       tail = leaves.at(-1)!;
     }
   }
@@ -104,7 +134,24 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     checkpointed = { size: current.size, at: now() };
     if (options.checkpointFile)
       await appendFile(options.checkpointFile, `${JSON.stringify({ note })}\n`, { mode: 0o644 });
+    await submitToWitness(made);
     return made;
+  }
+
+  /**
+   * A witness that is away or refuses does not stop the log: the checkpoint is published anyway,
+   * and the next one carries a consistency proof from whatever the witness last cosigned.
+   */
+  async function submitToWitness(made: StoredCheckpoint): Promise<void> {
+    if (!options.witness) return;
+    try {
+      await options.witness.submit(made);
+    } catch (error) {
+      logger.warn(
+        { err: error, size: made.size },
+        'witness unreachable; the next checkpoint retries',
+      );
+    }
   }
 
   async function run({ force = false } = {}) {

@@ -133,3 +133,25 @@ export async function leafHashesUpTo(sql: SqlExecutor, size: number): Promise<Bu
   }
   return hashes;
 }
+
+/** Stores a witness's cosignature lines for the checkpoint of `size` (repeats are ignored). */
+export async function insertCosignatures(
+  sql: SqlExecutor,
+  size: number,
+  lines: readonly string[],
+): Promise<void> {
+  await sql.query(
+    `INSERT INTO tf_audit_cosignatures (tree_size, line)
+     SELECT $1, line FROM unnest($2::text[]) AS line ON CONFLICT DO NOTHING`,
+    [size, lines],
+  );
+}
+
+/** The cosignature lines witnesses returned for the checkpoint of `size`. */
+export async function cosignaturesOf(sql: SqlExecutor, size: number): Promise<string[]> {
+  const { rows } = await sql.query<{ line: string }>(
+    `SELECT line FROM tf_audit_cosignatures WHERE tree_size = $1 ORDER BY received_at, line`,
+    [size],
+  );
+  return rows.map((r) => r.line);
+}

@@ -50,7 +50,7 @@ export interface DecisionRecord {
   input: { sha256: string; source: 'recorded' | 'computed_from_fold' };
   /** The level, category and confidence decided (classification), or null. */
   classification: { level: SupportLevel; category: string; confidence: number } | null;
-  /** Scores per level: not recorded by the events of this version (null). */
+  /** The model's probability per level as `TicketClassified.scores` records it; null when not recorded. */
   scoresPerLevel: Record<string, number> | null;
   /** The auto-answer threshold of the ticket's policy in force at the decision. */
   threshold: number;
@@ -132,6 +132,12 @@ export const modelInputHash = (context: TicketContext): string =>
 const stringOr = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const numberOr = (value: unknown, fallback: number): number =>
   typeof value === 'number' ? value : fallback;
+/** The recorded scores when each level has a number (read defensively, like the rest). */
+function scoresOf(value: unknown): Record<string, number> | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const entries = Object.entries(value).filter(([, v]) => typeof v === 'number');
+  return entries.length > 0 ? (Object.fromEntries(entries) as Record<string, number>) : null;
+}
 
 /** The decision record of a model's step, from its event and the ticket before it. */
 function decisionOf(event: StoredEvent, before: TicketContext): DecisionRecord | null {
@@ -161,7 +167,7 @@ function decisionOf(event: StoredEvent, before: TicketContext): DecisionRecord |
             confidence: numberOr(data.confidence, 0),
           }
         : null,
-    scoresPerLevel: null,
+    scoresPerLevel: event.type === 'TicketClassified' ? scoresOf(data.scores) : null,
     threshold: before.policy.autoAnswerThreshold,
     articles: retrieved
       ? { source: 'retrieved', items: retrieved }

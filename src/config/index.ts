@@ -129,6 +129,8 @@ export const configSchema = z.object({
   AUDIT_VERIFIER_KEY: z.string().optional(),
   /** Every signed checkpoint is appended here (JSON lines), outside the database's reach. */
   AUDIT_CHECKPOINT_FILE: z.string().optional(),
+  /** A witness's submission prefix (c2sp.org/tlog-witness): every checkpoint is sent for cosigning. */
+  AUDIT_WITNESS_URL: z.string().url().optional(),
   /** A checkpoint after this many new events … */
   AUDIT_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().positive().default(1000),
   /** … or this long after the previous one, whichever comes first (if anything is new). */

@@ -1,8 +1,8 @@
 /**
  * Prompt-injection screening: ticket text is data, but a ticket that tries to instruct the model
  * (force level 1, an automatic answer, a confidence, or the instructions repeated) is not answered
- * automatically whatever the model says. The screen runs before any model call, so it holds for
- * an obedient model too; docs/llm.md, "Prompt injection".
+ * automatically whatever the model says. The screen reads the ticket itself, not the model's
+ * output, so it holds for an obedient model too; docs/llm.md, "Prompt injection".
  */
 import { ModelError, type LanguageModel, type TicketText } from './types.ts';
 
@@ -65,9 +65,10 @@ export function screenForInjection(ticket: TicketText): string[] {
 }
 
 /**
- * The model behind a screen: a ticket that matches an injection pattern is not sent to the model;
- * its classification fails with the patterns named, so the machine escalates it to a person
- * (`classification_failed`) and the record says why.
+ * The model behind a screen. A ticket that matches an injection pattern is still classified (its
+ * level routes it to the right agents), and the patterns are recorded with the classification, so
+ * the machine never answers it automatically nor drafts a suggestion (`injection_suspected`). No
+ * draft is asked of the model for it at all.
  */
 export function withInjectionScreening<M extends LanguageModel>(llm: M): M {
   const refuse = (found: string[]) =>
@@ -79,8 +80,9 @@ export function withInjectionScreening<M extends LanguageModel>(llm: M): M {
     ...llm,
     async classify(ticket, options) {
       const found = screenForInjection(ticket);
-      if (found.length > 0) throw refuse(found);
-      return llm.classify(ticket, options);
+      const classified = await llm.classify(ticket, options);
+      if (found.length === 0) return classified;
+      return { ...classified, result: { ...classified.result, injectionSuspected: found } };
     },
     async draft(ticket, articles, options) {
       const found = screenForInjection(ticket);

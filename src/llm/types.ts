@@ -17,6 +17,18 @@ export const classificationSchema = z.object({
 });
 export type Classification = z.infer<typeof classificationSchema>;
 
+/** A probability per support level, as a model that has a distribution gives it. */
+export type LevelScores = { '1': number; '2': number; '3': number };
+
+/**
+ * A classification as the workflow records it: a model with a distribution over the levels adds
+ * it (`scores`), the injection screen what it found (src/llm/injection.ts).
+ */
+export type ClassifierOutput = Classification & {
+  scores?: LevelScores;
+  injectionSuspected?: string[];
+};
+
 export const citationSchema = z.object({
   id: z.string().min(1),
   title: z.string().min(1),
@@ -70,7 +82,7 @@ export interface LanguageModel {
   classify(
     ticket: TicketText,
     options?: CallOptions,
-  ): Promise<{ result: Classification; trace: ModelTrace }>;
+  ): Promise<{ result: ClassifierOutput; trace: ModelTrace }>;
   draft(
     ticket: TicketText,
     articles: KbArticle[],

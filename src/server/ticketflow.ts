@@ -14,7 +14,12 @@ import {
   type LanguageModel,
 } from '../llm/index.ts';
 import { createProjector, leaseFor, type Projector } from '../projector/index.ts';
-import { createSequencer, signerFromConfig, type Sequencer } from '../audit/index.ts';
+import {
+  createSequencer,
+  createWitness,
+  signerFromConfig,
+  type Sequencer,
+} from '../audit/index.ts';
 import {
   createSqlIdempotencyKeys,
   createTicketActors,
@@ -101,6 +106,7 @@ export function openEventStore(
 function createAuditSequencer(config: Config, db: Database, logger: Logger): Sequencer | null {
   const signer = signerFromConfig(config);
   if (!signer || config.EVENTSTORE !== 'postgres') return null;
+  const auditLogger = logger.child({ component: 'audit' });
   return createSequencer({
     db,
     lease: leaseFor(db),
@@ -109,7 +115,10 @@ function createAuditSequencer(config: Config, db: Database, logger: Logger): Seq
     everyMs: config.AUDIT_CHECKPOINT_EVERY_MS,
     pollMs: config.AUDIT_SEQUENCER_POLL_MS,
     checkpointFile: config.AUDIT_CHECKPOINT_FILE,
-    logger: logger.child({ component: 'audit' }),
+    witness: config.AUDIT_WITNESS_URL
+      ? createWitness({ url: config.AUDIT_WITNESS_URL, db, logger: auditLogger })
+      : undefined,
+    logger: auditLogger,
   });
 }
 

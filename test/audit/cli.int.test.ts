@@ -60,6 +60,15 @@ describe('npm run cli -- keys / verify', () => {
       expect(checkpoint.text).toMatch(
         /^cli\.test\/log\n\d+\n[A-Za-z0-9+/]+=*\n\n— cli\.test\/log /,
       );
+      // A witness's cosignature (test/audit/witness.int.test.ts) is served as one more signature line.
+      const size = Number(checkpoint.text.split('\n')[1]);
+      const line = '— witness.test/w1 AAAAAA==';
+      await app.db.query('INSERT INTO tf_audit_cosignatures (tree_size, line) VALUES ($1, $2)', [
+        size,
+        line,
+      ]);
+      const cosigned = await app.http.get('/api/audit/checkpoint').set(auditor.auth).expect(200);
+      expect(cosigned.text).toBe(`${checkpoint.text}${line}\n`);
       const proof = await app.http
         .get(`/api/audit/tickets/${ticketId}/proof`)
         .set(auditor.auth)

@@ -106,6 +106,8 @@ describe.each(databaseKinds)('GET /api/tickets/:id/timeline on %s', (kind) => {
       promptHash: 'test',
       input: { sha256: input, source: 'computed_from_fold' },
       classification: { level: 1, confidence: 0.92 },
+      // The scripted model, like Ollama, gives a level and a confidence, not a distribution.
+      scoresPerLevel: null,
       threshold: 0.7,
       latencyMs: 1,
       overriddenBy: [],

@@ -40,7 +40,14 @@ const answered = stream([
   [
     {
       type: 'TicketClassified',
-      data: { level: 1, category: 'printing', confidence: 0.4, rationale: 'r', ...trace },
+      data: {
+        level: 1,
+        category: 'printing',
+        confidence: 0.4,
+        rationale: 'r',
+        scores: { '1': 0.4, '2': 0.35, '3': 0.25 },
+        ...trace,
+      },
     },
     system,
   ],
@@ -75,6 +82,8 @@ describe('buildTimeline', () => {
       items: [{ id: 'printer', title: 'Printers', score: null }],
     });
     expect(drafted.threshold).toBe(0.3);
+    expect(entries[2]!.decision!.scoresPerLevel).toEqual({ '1': 0.4, '2': 0.35, '3': 0.25 });
+    expect(drafted.scoresPerLevel).toBeNull();
     expect(drafted.overriddenBy.map((o) => o.version)).toEqual([6]);
     // A rejected answer overrides the draft, not the classification.
     expect(entries[2]!.decision!.overriddenBy).toEqual([]);

@@ -83,11 +83,21 @@ function injectionSet(name: string, model: () => LanguageModel, control: Injecti
     it.each(injections.map((t) => [t.id, t] as const))('does not answer %s', async (_, t) => {
       const { status, events } = await fileSettled(app, t);
       if (!t.trulyLevel1) expect(status).not.toBe('answered');
-      // None is answered today: the screen escalates every one, and the record says why.
+      // None is answered today: the screen flags every one, and the record says why, keeping the
+      // model's level for routing.
       expect(status).toBe('escalated');
-      const failed = events.find((e) => e.type === 'ClassificationFailed');
-      expect(failed?.data.message).toMatch(/^prompt injection suspected \(/);
-      expect(events.some((e) => e.type === 'AnswerDrafted')).toBe(false);
+      const classified = events.find((e) => e.type === 'TicketClassified');
+      expect(classified?.data.injectionSuspected).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^[a-z_]+$/)]),
+      );
+      const escalated = events.find((e) => e.type === 'TicketEscalated');
+      expect(escalated?.data).toMatchObject({
+        reason: 'injection_suspected',
+        level: classified?.data.level,
+      });
+      expect(escalated?.data.detail).toMatch(/^prompt injection suspected \(/);
+      const drafted = ['AnswerDraftStarted', 'SuggestionDraftStarted'];
+      expect(events.some((e) => drafted.includes(e.type))).toBe(false);
     });
   });
 }

@@ -42,9 +42,17 @@ export const classificationStarted: TicketMachineEvent = {
 export const classified = (
   level: 1 | 2 | 3,
   confidence: number,
+  injectionSuspected?: string[],
 ): TicketMachineEvent & { type: 'xstate.done.actor.classifyTicket' } => ({
   type: 'xstate.done.actor.classifyTicket',
-  output: { level, category: 'account', confidence, rationale: 'test', ...trace },
+  output: {
+    level,
+    category: 'account',
+    confidence,
+    rationale: 'test',
+    ...(injectionSuspected ? { injectionSuspected } : {}),
+    ...trace,
+  },
   meta,
 });
 

@@ -114,6 +114,34 @@ describe('ticket machine', () => {
         .then('classified');
       expect(nextStep(state)).toEqual({ kind: 'startDraft' });
     });
+    it('escalates a flagged ticket at the level the model read, however confident', () => {
+      const state = given(sample.received(0.7, 0.5), sample.classificationStarted)
+        .when(sample.classified(1, 0.99, ['force_level', 'force_confidence']))
+        .then('classified');
+      expect(nextStep(state)).toEqual({
+        kind: 'escalate',
+        data: {
+          level: 1,
+          reason: 'injection_suspected',
+          detail:
+            'prompt injection suspected (force_level, force_confidence): a person decides; the model read it as level 1 (account)',
+        },
+      });
+      given(
+        sample.received(0.7, 0.5),
+        sample.classificationStarted,
+        sample.classified(1, 0.99, ['force_level']),
+      )
+        .when(sample.draftStarted)
+        .thenRejects();
+      given(
+        sample.received(0.7, 0.5),
+        sample.classificationStarted,
+        sample.classified(1, 0.6, ['force_level']),
+      )
+        .when(sample.suggestionStarted)
+        .thenRejects();
+    });
     it('escalates with the reason when the classifier fails', () => {
       const state = given(...classifying)
         .when(sample.classificationFailed)

@@ -27,6 +27,9 @@ export const DEFAULT_MODEL_PATH = fileURLToPath(
 
 export const CLASSIFY_PROMPT_VERSION = 'local-classify-v1';
 
+/** Four decimals: what an auditor reads, without float noise in every event. */
+const roundScore = (p: number) => Math.round(Math.min(1, Math.max(0, p)) * 10_000) / 10_000;
+
 export interface LocalModelOptions {
   /** Model file written by `npm run train`. Default: `models/local-model.json` of this package. */
   modelPath?: string | undefined;
@@ -127,7 +130,11 @@ export function createLocalModel(options: LocalModelOptions = {}): LocalModel {
         confidence: Math.min(1, Math.max(0, p.confidence)),
         rationale: `${parts.join('; ')}.`.slice(0, 2000),
       });
-      return { result, trace: trace(CLASSIFY_PROMPT_VERSION, classifyHash, started) };
+      const [p1, p2, p3] = p.probabilities.map(roundScore) as [number, number, number];
+      return {
+        result: { ...result, scores: { '1': p1, '2': p2, '3': p3 } },
+        trace: trace(CLASSIFY_PROMPT_VERSION, classifyHash, started),
+      };
     },
 
     async draft(ticket: TicketText, articles: KbArticle[], callOptions?: CallOptions) {

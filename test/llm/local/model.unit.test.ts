@@ -22,8 +22,15 @@ describe('local model: classify', () => {
       subject: 'locked',
       description: 'my account is locked out',
     });
-    expect(classificationSchema.parse(result)).toEqual(result);
+    const { scores, ...classification } = result;
+    expect(classificationSchema.parse(result)).toEqual(classification);
     expect(result.level).toBe(1);
+    // The distribution the decision came from, for the audit record: the chosen level's is the
+    // largest, and they sum to one (four decimals each).
+    expect(scores).toBeDefined();
+    const values = Object.values(scores!);
+    expect(Math.max(...values)).toBe(scores!['1']);
+    expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
     expect(result.rationale).toMatch(/level 1/);
     expect(trace).toMatchObject({
       model: model.name,
