@@ -78,6 +78,10 @@ export const ticketViewSchema = z.object({
       confidence: z.number(),
       rationale: z.string(),
       model: z.string(),
+      injectionSuspected: z
+        .array(z.string())
+        .optional()
+        .describe('Prompt-injection patterns the screen found (docs/llm.md); empty: none'),
     })
     .nullable(),
   answer: z
