@@ -6,7 +6,7 @@
  *   npm run bench -- --quick           smoke run (~1-2 min)
  *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, audit, e2e,
  *                                      standin, webhooks, history, startup,
- *                                      analytics
+ *                                      analytics, privacy
  *   npm run bench -- --only history --history-max 100000   the history group up to 100 k tickets
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
@@ -34,6 +34,7 @@ import { upsertSections } from './sections.ts';
 import { benchStartup } from './startup.ts';
 import { benchStandIn } from './standin.ts';
 import { benchImport, benchReports } from './analytics.ts';
+import { benchPrivacy } from './privacy.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
 import { benchWebhooks } from './webhooks.ts';
@@ -50,6 +51,7 @@ const allGroups = [
   'history',
   'startup',
   'analytics',
+  'privacy',
 ] as const;
 /** Groups that write their own section of docs/benchmarks.md (alone, they leave the rest as it is). */
 const ownSections = new Set(['history', 'startup']);
@@ -240,6 +242,9 @@ for (const kind of dbs) {
     // A million events (24 copies of the Helpdesk log) on the server; fewer on PGlite and quick runs.
     await benchReports(ctx, kind, quick ? 2 : kind === 'postgres' ? 24 : 6);
   });
+}
+for (const kind of dbs) {
+  if (only.has('privacy')) await guarded(`privacy ${kind}`, () => benchPrivacy(ctx, kind));
 }
 if (only.has('standin')) {
   // The model is the bottleneck here, not the database: one database is enough.

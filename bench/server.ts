@@ -9,7 +9,10 @@ import { createTicketflow } from '../src/server/index.ts';
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
 const logger = pino({ level: config.LOG_LEVEL }, pino.destination(2));
-const tf = await createTicketflow(config, logger);
+// BENCH_UNSEALED=1: the baseline of the privacy codec's cost (bench/privacy.ts).
+const tf = await createTicketflow(config, logger, {
+  sealPersonalData: process.env.BENCH_UNSEALED !== '1',
+});
 const server = tf.app.listen(0, '127.0.0.1', () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -26,6 +26,7 @@ import { auditRoutes } from './audit.ts';
 import { webhookRoutes } from './webhooks.ts';
 import type { WebhookService } from '../webhooks/index.ts';
 import { reportRoutes } from './reports.ts';
+import { privacyRoutes, type PrivacyRoutesDeps } from './privacy.ts';
 
 export interface HttpAppDeps {
   db: Database;
@@ -52,6 +53,8 @@ export interface HttpAppDeps {
   sse: { maxBufferBytes: number; drainTimeoutMs: number };
   /** The CloudEvents `source` of events (`?format=cloudevents`). */
   cloudEventSource: string;
+  /** Erasure and access (docs/privacy.md). */
+  privacy: Omit<PrivacyRoutesDeps, 'catchUp'>;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -99,6 +102,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   api.use(commandRoutes({ workflow: deps.workflow, users: deps.users }));
   api.use(queueRoutes({ db: deps.db }));
   api.use(userRoutes({ db: deps.db, users: deps.users, catchUp: deps.catchUp }));
+  api.use(privacyRoutes({ ...deps.privacy, catchUp: deps.catchUp }));
   // The global log and its live stream: integrators and auditors only.
   api.use('/events', requireAccess(canReadEventLog, 'the event log'));
   api.use(eventRoutes(deps.store, { sse: deps.sse, source: deps.cloudEventSource }));

@@ -21,6 +21,7 @@ import {
   updateWebhookBody,
   webhookParam,
 } from './webhooks.ts';
+import { erasureBody, exportBody } from './privacy.ts';
 
 /**
  * Every route the product serves, described for the OpenAPI document (src/api/openapi.ts) with the
@@ -70,6 +71,8 @@ export const requestSchemas = {
   CreateWebhook: createWebhookBody,
   UpdateWebhook: updateWebhookBody,
   RecoverWebhook: recoverBody,
+  Erasure: erasureBody,
+  PersonalDataExportRequest: exportBody,
 };
 
 /** Response bodies, named as the document's components (io: output). */
@@ -87,6 +90,8 @@ export const responseSchemas = {
   UserList: out.userListSchema,
   User: out.userSchema,
   TokenList: out.tokenListSchema,
+  Erasure: out.erasureSchema,
+  PersonalDataExport: out.personalDataExportSchema,
   IssuedToken: out.issuedTokenSchema,
   Health: out.healthSchema,
   Ready: out.readySchema,
@@ -270,6 +275,7 @@ export const operations: Operation[] = [
     problems: [403, 422],
   },
   ...userOperations(),
+  ...privacyOperations(),
   {
     method: 'get',
     path: '/api/events',
@@ -371,6 +377,30 @@ function webhookOperations(): Operation[] {
       query: deliveriesQuery,
       answers: { 200: json('A page of attempts', 'WebhookAttempts') },
       problems: [403, 404, 422],
+    },
+  ];
+}
+
+function privacyOperations(): Operation[] {
+  const base = { tag: 'Privacy', auth: 'bearer' as const };
+  return [
+    {
+      ...base,
+      method: 'post',
+      path: '/api/privacy/erasures',
+      summary: "Erase a person's personal data: destroy their key, purge copies (admins)",
+      body: 'Erasure',
+      answers: { 200: json('Erased, or nothing held', 'Erasure') },
+      problems: [403, 413, 415, 422],
+    },
+    {
+      ...base,
+      method: 'post',
+      path: '/api/privacy/exports',
+      summary: 'Everything held about a person, as JSON (admins)',
+      body: 'PersonalDataExportRequest',
+      answers: { 200: json('The export', 'PersonalDataExport') },
+      problems: [403, 413, 415, 422],
     },
   ];
 }

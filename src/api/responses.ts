@@ -78,6 +78,10 @@ export const ticketViewSchema = z.object({
       confidence: z.number(),
       rationale: z.string(),
       model: z.string(),
+      injectionSuspected: z
+        .array(z.string())
+        .optional()
+        .describe('Prompt-injection patterns the screen found (docs/llm.md); empty: none'),
     })
     .nullable(),
   answer: z
@@ -297,6 +301,18 @@ export const timelineSchema = z.object({
         .catchall(z.unknown())
         .nullable()
         .describe("A model's decision record: model, prompt, input hash, threshold, overrides"),
+      erased: z
+        .array(
+          z.object({
+            subjectId: z.uuid(),
+            paths: z.array(z.string()),
+            erasure: z.object({ at: instant, by: z.string(), basis: z.string() }).nullable(),
+          }),
+        )
+        .optional()
+        .describe(
+          'Personal fields erased (they read `[erased:<id>]`): whose, who erased them, when',
+        ),
     }),
   ),
 });
@@ -366,4 +382,39 @@ export const cloudEventSchema = z.object({
 export const cloudEventPageSchema = z.object({
   events: z.array(cloudEventSchema),
   lastPosition: z.number().int().min(0).describe('Pass as ?after= to read on'),
+});
+
+/** `POST /api/privacy/erasures` (docs/privacy.md). */
+export const erasureSchema = z.discriminatedUnion('erased', [
+  z.object({ erased: z.literal(false) }).describe('Nothing is held about this address'),
+  z.object({
+    erased: z.literal(true),
+    subjectId: z.uuid().describe('The pseudonymous id their data was sealed under'),
+    erasedAt: instant,
+    streams: z.number().int().min(0),
+    tickets: z.number().int().min(0),
+  }),
+]);
+
+/** `POST /api/privacy/exports`: everything held about a person (docs/privacy.md, "Access"). */
+export const personalDataExportSchema = z.object({
+  email,
+  subjectId: z.uuid().nullable(),
+  exportedAt: instant,
+  tickets: z.array(z.uuid()),
+  events: z
+    .array(z.record(z.string(), z.unknown()))
+    .describe(
+      'Every event of the streams about them, as read (data in place, `erased` where shredded)',
+    ),
+  mentions: z.array(
+    z.object({
+      streamId: z.string(),
+      version: z.number().int(),
+      type: z.string(),
+      at: instant,
+      fields: z.record(z.string(), z.string()),
+    }),
+  ),
+  readModels: z.record(z.string(), z.array(z.unknown())),
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StoredEvent } from '../events/index.ts';
+import type { ErasedFields, StoredEvent } from '../events/index.ts';
 import {
   actorInputOf,
   evolve,
@@ -84,6 +84,8 @@ export interface TimelineEntry {
   /** True when the ticket module could not place the event (damaged history: docs/architecture.md). */
   anomaly: boolean;
   decision: DecisionRecord | null;
+  /** Personal fields erased (docs/privacy.md): they read `[erased:<id>]`; who erased them and when. */
+  erased?: ErasedFields[];
 }
 
 export interface Timeline {
@@ -230,6 +232,7 @@ export function buildTimeline(
       changes: diffFields(state.snapshot.context, next.snapshot.context),
       anomaly: next.anomalies.length > state.anomalies.length,
       decision: decisionOf(event, state.snapshot.context),
+      ...(event.erased ? { erased: event.erased } : {}),
     });
     state = next;
   }

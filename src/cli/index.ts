@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase } from '../server/index.ts';
 import { createPostgresEventStore, type EventStore } from '../eventstore/index.ts';
+import { withPersonalDataSealed } from '../privacy/index.ts';
 import { createProjector } from '../projector/index.ts';
 import { createProjections } from '../../projections/index.ts';
 import { createUserDirectory, userIdFor } from '../auth/index.ts';
@@ -23,6 +24,7 @@ import { findKbGaps, formatKbGaps } from './kbGaps.ts';
 import { loadKnowledgeBase } from '../kb/index.ts';
 import { auditUsage, runAuditCli } from './audit.ts';
 import { analyticsUsage, runAnalyticsCli } from './analytics.ts';
+import { privacyUsage, runPrivacyCli } from './privacy.ts';
 
 const usage = `usage: npm run cli -- <command> [options]
 
@@ -40,6 +42,7 @@ const usage = `usage: npm run cli -- <command> [options]
   kb gaps [--json] [--limit 20] [--min-score 0.4] [--kb DIR]   topics the knowledge base lacks, largest first
 ${auditUsage}
 ${analyticsUsage}
+${privacyUsage}
 
   --quiet, -q   print only the answer (tokens create: the token alone, for TOKEN=$(...))
 
@@ -55,6 +58,7 @@ export async function runCli(
   if (argv[0] === 'keys' || argv[0] === 'verify') return runAuditCli(argv, env, out);
   if (argv[0] === 'import' || argv[0] === 'export' || argv[0] === 'report')
     return runAnalyticsCli(argv, env, out);
+  if (argv[0] === 'privacy') return runPrivacyCli(argv, env, out);
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -123,7 +127,7 @@ export async function runCli(
   let db: Database | undefined;
   try {
     db = await openDatabase(config);
-    const store = createPostgresEventStore(db);
+    const store = withPersonalDataSealed(createPostgresEventStore(db), db, config);
     const users = createUserDirectory(store);
     const actor = { id: 'cli', role: 'admin' as const };
     const roleValue = role?.data as UserRole | undefined;
@@ -191,7 +195,7 @@ export async function runCli(
 function projectorFor(db: Database, config: ReturnType<typeof loadConfig>) {
   const projections = createProjections(slaSettingsFrom(config));
   const logger = createLogger({ LOG_LEVEL: 'warn' }, { destination: 2 });
-  const store = createPostgresEventStore(db);
+  const store = withPersonalDataSealed(createPostgresEventStore(db), db, config);
   return { projections, projector: createProjector({ db, store, projections, logger }) };
 }
 
@@ -251,7 +255,7 @@ async function onExistingLog(
   try {
     const config = loadConfig(env);
     db = await openDatabase(config, { existing: true });
-    return await run(createPostgresEventStore(db), config);
+    return await run(withPersonalDataSealed(createPostgresEventStore(db), db, config), config);
   } catch (error) {
     out.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

@@ -193,6 +193,17 @@ export const configSchema = z.object({
   // The SSE stream (docs/eventstore.md): a client that does not read is disconnected.
   SSE_MAX_BUFFER_BYTES: z.coerce.number().int().positive().default(1_048_576),
   SSE_DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  // Personal data (docs/privacy.md).
+  /** The master key wrapping every person's data key: 32 bytes, base64 (`openssl rand -base64 32`). */
+  PRIVACY_MASTER_KEY: z.string().optional(),
+  /** A file holding that key instead (a mounted secret). */
+  PRIVACY_MASTER_KEY_FILE: z.string().optional(),
+  /** How long a process keeps an unwrapped data key: another process's erasure reaches it within this. */
+  PRIVACY_KEY_CACHE_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** Retention: erase a requester's personal data this many days after their last ticket closed (unset: never). */
+  PRIVACY_RETENTION_DAYS: z.coerce.number().positive().optional(),
+  /** How often the retention pass runs. */
+  PRIVACY_RETENTION_POLL_MS: z.coerce.number().int().positive().default(3_600_000),
   TRUST_PROXY: z
     .string()
     .default('false')

@@ -22,8 +22,24 @@ export interface NewEvent<T extends EventType = EventType> {
  * docs/audit.md), where the store keeps one.
  */
 export type StoredEvent<T extends EventType = EventType> = {
-  [K in T]: NewEvent<K> & { streamId: string; version: number; position: number; hash?: string };
+  [K in T]: NewEvent<K> & {
+    streamId: string;
+    version: number;
+    position: number;
+    hash?: string;
+    /** Personal fields that read as erased markers, whose and why (docs/privacy.md). */
+    erased?: ErasedFields[];
+  };
 }[T];
+
+/** Fields of an event whose person's key is gone: they read as `[erased:<subjectId>]`. */
+export interface ErasedFields {
+  subjectId: string;
+  /** Paths from the event: `data.description`, `metadata.actor.id`. */
+  paths: string[];
+  /** Who erased the person, when and why; null when the key is missing or the bytes damaged. */
+  erasure: { at: string; by: string; basis: string } | null;
+}
 
 export type AnyNewEvent = { [K in EventType]: NewEvent<K> }[EventType];
 

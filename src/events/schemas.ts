@@ -40,6 +40,14 @@ const identityEventSchemas = {
     label: z.string().optional(),
   }),
   TokenRevoked: z.object({ userId: z.uuid(), tokenId: z.uuid() }),
+  // A person's data keys destroyed (docs/privacy.md), in the stream `privacy-<subjectId>`: who
+  // (the metadata's actor), when and why; never what was erased.
+  PersonalDataErased: z.object({
+    subjectId: z.uuid(),
+    basis: z.enum(['data_subject_request', 'retention_policy', 'legal_obligation', 'other']),
+    /** How many streams held their data (tickets, their user), for the record. */
+    streams: z.number().int().nonnegative(),
+  }),
 } as const;
 
 export const eventDataSchemas = {
@@ -48,12 +56,13 @@ export const eventDataSchemas = {
   ...webhookEventSchemas,
 } as const;
 
-/** Event types that live in a user's stream, never in a ticket's. */
+/** Event types about people, never in a ticket's stream (a user's stream, a privacy stream). */
 export const identityEventTypes = [
   'UserCreated',
   'RoleGranted',
   'TokenIssued',
   'TokenRevoked',
+  'PersonalDataErased',
 ] as const;
 export type IdentityEventType = (typeof identityEventTypes)[number];
 
@@ -72,6 +81,7 @@ export const eventSchemaVersions: Record<EventType, number> = {
   TokenIssued: 1,
   TokenRevoked: 1,
   ...webhookEventSchemaVersions,
+  PersonalDataErased: 1,
 };
 
 export const roleSchema = z.enum([

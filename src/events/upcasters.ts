@@ -62,6 +62,8 @@ export function upcast(
   const current = eventSchemaVersions[type];
   // Current-version data was validated when it was appended: no second parse on the hot read path.
   if (schemaVersion === current) return data;
+  // Personal fields sealed (docs/privacy.md): upcast once the privacy codec has put them back.
+  if (Array.isArray((metadata as { pii?: unknown } | undefined)?.pii)) return data;
   if (schemaVersion > current) throw new UnknownEventError(type, schemaVersion);
   let upgraded = data as Record<string, unknown>;
   for (let v = schemaVersion; v < current; v++) {

@@ -6,6 +6,7 @@ import { auditMigrations } from '../audit/index.ts';
 import { eventStoreMigrations } from '../eventstore/index.ts';
 import { checkpointMigrations } from '../projector/index.ts';
 import { idempotencyMigrations } from '../workflow/index.ts';
+import { privacyMigrations } from '../privacy/index.ts';
 import { projectionMigrations } from '../../projections/index.ts';
 import { webhookMigrations } from '../webhooks/index.ts';
 
@@ -15,6 +16,7 @@ export const allMigrations: Migration[] = [
   ...auditMigrations,
   ...checkpointMigrations,
   ...idempotencyMigrations,
+  ...privacyMigrations,
   ...projectionMigrations,
   ...webhookMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

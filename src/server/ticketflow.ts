@@ -30,6 +30,16 @@ import {
 import { ticketMachine, type TicketMachine } from '../../machines/index.ts';
 import { createProjections, ticketsAwaitingWorkflow } from '../../projections/index.ts';
 import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
+import {
+  createRetentionScheduler,
+  erasePerson,
+  exportPerson,
+  masterKeyFrom,
+  type RetentionScheduler,
+  withPersonalDataSealed,
+  type PrivacyConfig,
+  type PrivateEventStore,
+} from '../privacy/index.ts';
 import { createSlaScheduler, slaSettingsFrom, type SlaScheduler } from '../sla/index.ts';
 import { openDatabase } from './database.ts';
 import { createMetrics } from './metrics.ts';
@@ -38,7 +48,8 @@ import { createWebhookService, secretKeyFrom, type WebhookService } from '../web
 export interface Ticketflow {
   app: Express;
   db: Database;
-  store: EventStore;
+  /** The log, personal data sealed (its `keys`: the data keys; its `sealed`: the log as stored). */
+  store: PrivateEventStore;
   projector: Projector;
   workflow: Workflow;
   llm: LanguageModel;
@@ -46,6 +57,8 @@ export interface Ticketflow {
   users: UserDirectory;
   /** Emits SLA warnings, breaches and auto-closes when due (`tick()` runs one pass now). */
   sla: SlaScheduler;
+  /** Erases requesters' data after the configured retention (null: no retention configured). */
+  retention: RetentionScheduler | null;
   /** The audit log's sequencer (docs/audit.md); null without a signing key or on EventStoreDB. */
   audit: Sequencer | null;
   /** Webhook endpoints and their delivery (docs/webhooks.md). */
@@ -65,6 +78,8 @@ export interface TicketflowOverrides {
   rules?: TicketMachine;
   /** Random numbers for retry jitter (tests make it fixed). */
   random?: () => number;
+  /** False only to measure the privacy codec's cost (bench/privacy.ts): personal data unsealed. */
+  sealPersonalData?: boolean;
 }
 
 function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
@@ -75,16 +90,21 @@ function requireEsdbUrl(config: Pick<Config, 'ESDB_URL'>): string {
   return config.ESDB_URL;
 }
 
-/** The configured event log: PostgreSQL/PGlite (`db` itself) or EventStoreDB. */
+/**
+ * The configured event log: PostgreSQL/PGlite (`db` itself) or EventStoreDB, with personal data
+ * sealed per person (docs/privacy.md; the data keys in `db`).
+ */
 export function openEventStore(
-  config: Pick<Config, 'EVENTSTORE' | 'ESDB_URL'>,
+  config: Pick<Config, 'EVENTSTORE' | 'ESDB_URL'> & PrivacyConfig,
   db: Database | undefined,
-): EventStore {
+  options: { seal?: boolean } = {},
+): PrivateEventStore {
   if (config.EVENTSTORE === 'eventstoredb') {
-    return createEventStoreDbStore({ connectionString: requireEsdbUrl(config) });
+    const inner = createEventStoreDbStore({ connectionString: requireEsdbUrl(config) });
+    return withPersonalDataSealed(inner, db, config, { ...options, logInDb: false });
   }
   if (!db) throw new Error('EVENTSTORE=postgres needs the database');
-  return createPostgresEventStore(db);
+  return withPersonalDataSealed(createPostgresEventStore(db), db, config, options);
 }
 
 /** The audit log's sequencer, when a signing key is configured and the log is in `db`. */
@@ -158,7 +178,11 @@ export async function createTicketflow(
 ): Promise<Ticketflow> {
   const db = overrides.db ?? (await openDatabase(config));
   // The log lives in PostgreSQL/PGlite or EventStoreDB; read models and checkpoints stay in `db`.
-  const store = openEventStore(config, db);
+  const store = openEventStore(config, db, { seal: overrides.sealPersonalData ?? true });
+  if (masterKeyFrom(config).source === 'development')
+    logger.warn(
+      'PRIVACY_MASTER_KEY not set: personal data sealed under the public development key',
+    );
   const now = overrides.now ?? (() => new Date());
   const slaSettings = slaSettingsFrom(config);
   const projections = createProjections(slaSettings);
@@ -215,6 +239,17 @@ export async function createTicketflow(
   });
   const audit = createAuditSequencer(config, db, logger);
   const webhooks = createWebhookFor(config, { db, store, logger, now, projector, overrides });
+  const retention = config.PRIVACY_RETENTION_DAYS
+    ? createRetentionScheduler({
+        db,
+        store,
+        projections,
+        now,
+        days: config.PRIVACY_RETENTION_DAYS,
+        pollMs: config.PRIVACY_RETENTION_POLL_MS,
+        logger: logger.child({ component: 'retention' }),
+      })
+    : null;
   let ready = false;
   const metrics = createMetrics({ db, projector, workflow, webhooks });
   const app = createHttpApp({
@@ -237,6 +272,10 @@ export async function createTicketflow(
       drainTimeoutMs: config.SSE_DRAIN_TIMEOUT_MS,
     },
     cloudEventSource: config.WEBHOOK_SOURCE,
+    privacy: {
+      erase: (request) => erasePerson({ db, store, projections, now }, request),
+      export: (email) => exportPerson({ db, store, now }, email),
+    },
   });
 
   async function resumeStuck(olderThanMs: number): Promise<number> {
@@ -263,6 +302,7 @@ export async function createTicketflow(
   sla.start();
   audit?.start();
   await webhooks.start();
+  retention?.start();
   ready = true;
 
   return {
@@ -276,6 +316,7 @@ export async function createTicketflow(
     sla,
     audit,
     webhooks,
+    retention,
     resumeStuck,
     async stop() {
       ready = false;
@@ -283,6 +324,7 @@ export async function createTicketflow(
       await sla.stop();
       await audit?.stop();
       await webhooks.stop();
+      await retention?.stop();
       await workflow.stop();
       await projector.stop();
       await store.close();

@@ -64,7 +64,10 @@ export async function readCorrections(
   }
   const tickets: CorrectedTicket[] = [];
   for (const streamId of candidates) {
-    const ticket = settledLevel(streamId, await store.readStream(streamId));
+    const events = await store.readStream(streamId);
+    // An erased requester's text (docs/privacy.md) is not training data any more.
+    if (events[0]?.erased?.some((e) => e.paths.includes('data.description'))) continue;
+    const ticket = settledLevel(streamId, events);
     if (ticket) tickets.push(ticket);
   }
   return tickets;

@@ -92,7 +92,13 @@ describe('npm run cli -- keys / verify', () => {
     );
 
     const text = await readFile(bundleFile, 'utf8');
-    const changed = text.replace('I forgot my password', 'I forgot my passwore');
+    // The bundle holds the log as stored: the ticket's text sealed (docs/privacy.md); one byte of
+    // its ciphertext changed.
+    expect(text).not.toContain('I forgot my password');
+    const changed = text.replace(
+      /("c": ")(.)/,
+      (_, head: string, c: string) => head + (c === 'A' ? 'B' : 'A'),
+    );
     expect(changed).not.toBe(text);
     const tampered = path.join(dir, 'tampered.json');
     await writeFile(tampered, changed);

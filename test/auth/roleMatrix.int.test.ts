@@ -348,6 +348,29 @@ const matrix: Array<[Route, Partial<Record<Caller, typeof ok | number>>]> = [
     },
   ],
   ...webhookMatrix(),
+  // Erasure and access: admins only; a fresh address each time, so no caller erases the others.
+  ...(['erasures', 'exports'] as const).map(
+    (what): [Route, Partial<Record<Caller, typeof ok | number>>] => [
+      {
+        name: `POST /api/privacy/${what}`,
+        send: ({ app }, auth) =>
+          app.http
+            .post(`/api/privacy/${what}`)
+            .set(auth)
+            .send({ email: `p${randomUUID().slice(0, 8)}@example.com` }),
+      },
+      {
+        anonymous: 401,
+        owner: 403,
+        other_requester: 403,
+        agent_l3: 403,
+        agent_l1: 403,
+        auditor: 403,
+        integrator: 403,
+        admin: ok,
+      },
+    ],
+  ),
 ];
 
 /** Webhook routes: admins and integrators (their own endpoints; others' are 404). */

@@ -97,6 +97,12 @@ const userBody: BodyOf = (ctx) =>
   );
 const grantBody: BodyOf = () => fc.record({ role, levels }, { requiredKeys: ['role'] });
 const tokenBody: BodyOf = () => fc.record({ role, label: text }, { requiredKeys: [] });
+const erasureBody: BodyOf = (ctx) =>
+  fc.record(
+    { email: email(ctx), basis: fc.constantFrom('data_subject_request', 'other', 'whim') },
+    { requiredKeys: ['email'] },
+  );
+const exportBody: BodyOf = (ctx) => fc.record({ email: email(ctx) }, { requiredKeys: [] });
 
 const webhookUrl = fc.constantFrom(
   'http://127.0.0.1:9/hook',
@@ -186,6 +192,8 @@ export const fuzzRoutes: FuzzRoute[] = [
   { method: 'GET', path: '/api/users/:id/tokens', who: ['admin'] },
   { method: 'POST', path: '/api/users/:id/tokens', body: tokenBody, who: ['admin'] },
   { method: 'DELETE', path: '/api/users/:id/tokens/:tokenId', who: ['admin'] },
+  { method: 'POST', path: '/api/privacy/erasures', body: erasureBody, who: ['admin'] },
+  { method: 'POST', path: '/api/privacy/exports', body: exportBody, who: ['admin'] },
   { method: 'GET', path: '/api/events', query: ['after', 'limit', 'types'], who: ['integrator'] },
   {
     method: 'GET',
