@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { requestLog } from './requestLog.ts';
 import { corsPolicy, securityHeaders } from './securityHeaders.ts';
 import type { Logger } from 'pino';
@@ -38,6 +38,8 @@ export interface HttpAppDeps {
   trustProxy: boolean | number | string;
   /** Origins allowed to call the API from a browser (CORS); none by default. */
   corsOrigins: readonly string[];
+  /** The web UI at `/` (src/web), mounted after the API; none in tools that serve only the API. */
+  web?: RequestHandler | undefined;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -92,6 +94,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   api.use('/audit', requireAccess(canReadAuditLog, 'the audit log'));
   api.use(auditRoutes({ db: deps.db }));
   app.use('/api', api);
+  if (deps.web) app.use(deps.web);
 
   app.use((req, res) => {
     sendProblem(res, {

@@ -7,6 +7,7 @@ import { eventStoreMigrations } from '../eventstore/index.ts';
 import { checkpointMigrations } from '../projector/index.ts';
 import { idempotencyMigrations } from '../workflow/index.ts';
 import { projectionMigrations } from '../../projections/index.ts';
+import { webSessionMigrations } from '../web/index.ts';
 
 /** Every migration of the product, in the order they apply. */
 export const allMigrations: Migration[] = [
@@ -15,6 +16,7 @@ export const allMigrations: Migration[] = [
   ...checkpointMigrations,
   ...idempotencyMigrations,
   ...projectionMigrations,
+  ...webSessionMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));
 
 /**

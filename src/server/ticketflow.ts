@@ -27,6 +27,7 @@ import { createProjections, ticketsAwaitingWorkflow } from '../../projections/in
 import { createUserDirectory, type UserDirectory } from '../auth/index.ts';
 import { createSlaScheduler, slaSettingsFrom, type SlaScheduler } from '../sla/index.ts';
 import { openDatabase } from './database.ts';
+import { webRoutes } from '../web/index.ts';
 import { createMetrics } from './metrics.ts';
 
 export interface Ticketflow {
@@ -169,6 +170,21 @@ export async function createTicketflow(
     rateLimits: rateLimitSettingsFrom(config),
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
+    web: webRoutes({
+      db,
+      store,
+      workflow,
+      users,
+      catchUp: () => projector.catchUp(),
+      knowledgeBase,
+      logger: logger.child({ component: 'web' }),
+      bodyLimit: config.BODY_LIMIT,
+      cookies: { secure: config.WEB_COOKIE_SECURE, maxAgeSeconds: config.WEB_SESSION_HOURS * 3600 },
+      signInAttempts: {
+        limit: config.RATE_LIMIT_INTAKE_PER_ADDRESS,
+        windowSeconds: config.RATE_LIMIT_INTAKE_ADDRESS_WINDOW_SECONDS,
+      },
+    }),
   });
 
   async function resumeStuck(olderThanMs: number): Promise<number> {
