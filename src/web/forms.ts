@@ -21,11 +21,16 @@ export class WebProblem extends Error {
 
 /**
  * Every form carries the session's CSRF token; a cross-site post has neither it nor (SameSite=Strict)
- * the cookies. A browser's Origin header, when sent, must be this server's own.
+ * the cookies. Browsers also say where a request comes from: `Sec-Fetch-Site` must not be another
+ * site, and an `Origin` header, when it names one (with `Referrer-Policy: no-referrer` Chromium
+ * sends `null`), must be this server's own.
  */
 export function requireCsrf(req: Request, res: Response): void {
+  const site = req.get('sec-fetch-site');
   const origin = req.get('origin');
-  if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) {
+  const foreignOrigin =
+    origin !== undefined && origin !== 'null' && origin !== `${req.protocol}://${req.get('host')}`;
+  if (site === 'cross-site' || site === 'same-site' || foreignOrigin) {
     throw new WebProblem(403, 'Forbidden', 'this form was sent from another site');
   }
   const body = req.body as Record<string, unknown> | undefined;

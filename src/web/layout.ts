@@ -64,6 +64,7 @@ export function layout(options: PageOptions, main: Html): Html {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <link rel="icon" href="data:," />
         <meta name="htmx-config" content="${htmxConfig}" />
         <title>${options.title} · ticketflow</title>
         <link rel="stylesheet" href="${assetUrl('app.css')}" />

@@ -43,8 +43,10 @@ export const statusLabel = (status: string): string => statusText[status] ?? sta
 
 const isStaff = (p: Principal) => p.kind === 'user' && (p.role === 'agent' || p.role === 'auditor');
 
-export function formatTime(iso: string | null | undefined): Html {
-  if (!iso) return html`—`;
+export function formatTime(at: string | Date | null | undefined): Html {
+  if (!at) return html`—`;
+  // Read models hand back Dates (pg) or strings (PGlite json): one form for both.
+  const iso = new Date(at).toISOString();
   const shown = iso.replace('T', ' ').slice(0, 16) + ' UTC';
   return html`<time datetime="${iso}">${shown}</time>`;
 }

@@ -142,7 +142,8 @@ export function webTicketRoutes(deps: WebTicketDeps): Router {
     const principal = principalOf(res);
     requireCsrf(req, res);
     enforce(canSubmitTicket(principal), 'the ticket form');
-    const form = ticketForm.safeParse(req.body);
+    // An empty optional field is an absent one.
+    const form = ticketForm.safeParse(nonEmpty(stringFields(req.body)));
     const email = principal.kind === 'user' ? principal.email : form.data?.email;
     if (!form.success || !email) {
       const typed = Object.fromEntries(
@@ -334,6 +335,9 @@ const notices: Record<string, string> = {
   discard_suggestion: 'Suggestion discarded.',
 };
 const noticeOf = (done: unknown) => (typeof done === 'string' ? notices[done] : undefined);
+
+const nonEmpty = (fields: Record<string, string>) =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v.trim() !== ''));
 
 function stringFields(body: unknown): Record<string, string> {
   if (typeof body !== 'object' || body === null) return {};
