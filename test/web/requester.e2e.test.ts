@@ -123,11 +123,11 @@ describe('the requester portal in a browser', () => {
     await page.locator('h1').hover();
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     // An inline script that did get into the page would not run: the CSP refuses it.
-    await page.evaluate(() => {
+    await page.evaluate(`{
       const s = document.createElement('script');
       s.textContent = 'window.__inline = 1';
       document.body.append(s);
-    });
+    }`);
     expect(
       await page.evaluate(() => (globalThis as { __inline?: number }).__inline),
     ).toBeUndefined();
