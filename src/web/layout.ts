@@ -56,6 +56,8 @@ const htmxConfig = JSON.stringify({
   includeIndicatorStyles: false,
   historyCacheSize: 0,
   selfRequestsOnly: true,
+  // Not 'style': copying style attributes during a swap is an inline style the CSP refuses.
+  attributesToSettle: ['class', 'width', 'height'],
 });
 
 export function layout(options: PageOptions, main: Html): Html {

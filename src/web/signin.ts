@@ -32,6 +32,7 @@ function signInPage(csrf: string, error?: string) {
         autocomplete="off"
         spellcheck="false"
         required
+        autofocus
       />
       <button type="submit">Sign in</button>
     </form>`;
