@@ -4,7 +4,7 @@
  *
  *   npm run bench                      full run (~15 min on 2 cores)
  *   npm run bench -- --quick           smoke run (~1-2 min)
- *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin
+ *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, e2e, standin, web
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
  *
@@ -28,8 +28,9 @@ import { writeReport } from './report.ts';
 import { benchStandIn } from './standin.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
+import { benchWeb } from './web.ts';
 
-const allGroups = ['store', 'replay', 'projections', 'growth', 'e2e', 'standin'] as const;
+const allGroups = ['store', 'replay', 'projections', 'growth', 'e2e', 'standin', 'web'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -193,6 +194,9 @@ if (only.has('standin')) {
   const kind: DbKind = dbs.includes('postgres') ? 'postgres' : 'pglite';
   await guarded(`standin ${kind}`, () => benchStandIn(ctx, kind));
 }
+
+// The web UI's pages with many tickets (PGlite, the default install).
+if (only.has('web')) await guarded('web pglite', () => benchWeb(ctx));
 
 machine.finishedAt = new Date().toISOString();
 machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);

@@ -52,7 +52,7 @@ export interface Answer {
  * The web UI's pages, forms, assets and live streams (src/web): outside the document, which
  * describes the JSON API only (docs/ui.md).
  */
-const webUiPath =
+export const webUiPath =
   /^\/(?:$|signin$|signout$|tickets(?:\/|$)|my$|queues\/|live\/|audit(?:\/|$)|admin\/|assets\/)/;
 
 /** What is wrong with an answer to `method url`, by the document; empty when it conforms. */
