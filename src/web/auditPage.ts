@@ -8,7 +8,7 @@ import { toTicketView, type Workflow } from '../workflow/index.ts';
 import { listTickets } from '../../projections/index.ts';
 import { html, type Html, when } from './html.ts';
 import { sendPage } from './layout.ts';
-import { formatTime, statusLabel } from './ticketPage.ts';
+import { formatTime, staffStatusLabel as statusLabel } from './ticketPage.ts';
 import { webTicketId } from './ticketRoutes.ts';
 import { WebProblem } from './forms.ts';
 

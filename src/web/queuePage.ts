@@ -7,7 +7,7 @@ import { statusesTagged, type SupportLevel } from '../../machines/index.ts';
 import { queueOf, type QueueItem } from '../../projections/index.ts';
 import { html, type Html } from './html.ts';
 import { sendFragment, sendPage } from './layout.ts';
-import { statusLabel } from './ticketPage.ts';
+import { staffStatusLabel as statusLabel } from './ticketPage.ts';
 import { WebProblem } from './forms.ts';
 
 const agentStates = statusesTagged('agent');

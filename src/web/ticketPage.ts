@@ -41,6 +41,19 @@ const statusText: Record<string, string> = {
 
 export const statusLabel = (status: string): string => statusText[status] ?? status;
 
+/** Agents and auditors read the state as the team says it. */
+const staffText: Record<string, string> = {
+  ...statusText,
+  classifying: 'Classifying',
+  classified: 'Classified',
+  drafting: 'Drafting an answer',
+  suggesting: 'Drafting a suggestion',
+  escalated: 'Escalated',
+  assigned: 'Assigned',
+  waiting_on_requester: 'Waiting on the requester',
+};
+export const staffStatusLabel = (status: string): string => staffText[status] ?? status;
+
 const isStaff = (p: Principal) => p.kind === 'user' && (p.role === 'agent' || p.role === 'auditor');
 
 export function formatTime(at: string | Date | null | undefined): Html {
@@ -58,7 +71,9 @@ function summary(m: TicketPageModel): Html {
     <div>
       <dt>Status</dt>
       <dd>
-        <span class="badge status-${v.status}" data-testid="status">${statusLabel(v.status)}</span>
+        <span class="badge status-${v.status}" data-testid="status"
+          >${staff ? staffStatusLabel(v.status) : statusLabel(v.status)}</span
+        >
       </dd>
     </div>
     ${when(
@@ -222,11 +237,22 @@ function changedSince(m: TicketPageModel): Html | null {
 
 /** The part of the page live updates replace: facts, answer, thread, model panel and actions. */
 export function ticketLive(m: TicketPageModel): Html {
-  const v = m.view;
+  // A requester answers "Did this solve it?" right under the answer; agents act below the thread.
+  const staff = isStaff(m.principal);
+  const actions = actionsPanel({
+    ticketId: m.view.id,
+    version: m.view.version,
+    status: m.view.status,
+    allowed: m.allowed,
+    principal: m.principal,
+    csrf: m.csrf,
+    typed: m.typed,
+    suggestion: 'suggestion' in m.view ? (m.view.suggestion?.answer ?? null) : null,
+  });
   return html`${summary(m)}
     ${when(m.notice, () => html`<p class="notice" role="status">${m.notice}</p>`)}
     ${when(m.problem, () => html`<div class="panel error" role="alert"><strong>${m.problem!.title}</strong>${m.problem!.detail ? html`: ${m.problem!.detail}` : ''}</div>`)}
-    ${changedSince(m)} ${requesterAnswer(m)}
+    ${changedSince(m)} ${requesterAnswer(m)} ${staff ? null : actions}
     <div class="columns">
       <section aria-labelledby="thread-h" class="grow">
         <h2 id="thread-h">Conversation</h2>
@@ -234,7 +260,7 @@ export function ticketLive(m: TicketPageModel): Html {
       </section>
       ${modelPanel(m)}
     </div>
-    ${actionsPanel({ ticketId: v.id, version: v.version, status: v.status, allowed: m.allowed, principal: m.principal, csrf: m.csrf, typed: m.typed, suggestion: 'suggestion' in v ? (v.suggestion?.answer ?? null) : null })}`;
+    ${staff ? actions : null}`;
 }
 
 export function ticketMain(m: TicketPageModel): Html {

@@ -84,7 +84,7 @@ describe('the agent console, the auditor view and the admin pages in a browser',
     const note = page.locator('.entry-internal');
     await expect(note.textContent()).resolves.toContain('internal: not shown to the requester');
     await step('h', 'Which office are you in?', 'hold');
-    await expect(status(page)).resolves.toBe('Waiting for your reply');
+    await expect(status(page)).resolves.toBe('Waiting on the requester');
     await capture(page, 'agent-ticket');
 
     // The requester answers in another browser; the agent's page updates without a reload.
