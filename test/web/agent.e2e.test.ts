@@ -166,6 +166,8 @@ describe('the agent console, the auditor view and the admin pages in a browser',
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, web.url, auditor.token);
+    expect(new URL(page.url()).pathname).toBe('/audit');
+    await capture(page, 'auditor-tickets');
     await page.goto(`${web.url}/audit/tickets/${keyboardTicket}`);
     const last = Number(await page.getByTestId('version-shown').textContent());
     expect(last).toBeGreaterThan(8);
@@ -206,6 +208,7 @@ describe('the agent console, the auditor view and the admin pages in a browser',
     const page = await context.newPage();
     await signIn(page, web.url, admin.token);
     expect(new URL(page.url()).pathname).toBe('/admin/users');
+    await capture(page, 'admin-users');
     await page.getByLabel('Email').fill('newbie@example.com');
     await page.locator('#new-role').selectOption('agent');
     await page
@@ -236,6 +239,7 @@ describe('the agent console, the auditor view and the admin pages in a browser',
     await denied.getByLabel('API token').fill(token!);
     await denied.getByRole('button', { name: 'Sign in' }).click();
     await expect(denied.getByRole('alert').textContent()).resolves.toContain('unknown or revoked');
+    await capture(denied, 'signin-refused');
     await other.close();
     await context.close();
   });

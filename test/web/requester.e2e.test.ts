@@ -95,6 +95,8 @@ describe('the requester portal in a browser', () => {
     await expect(page.getByRole('note').textContent()).resolves.toContain('This page is private');
     await expect.poll(() => page.getByTestId('status').textContent()).toBe('Answered');
     await capture(page, 'requester-private-link');
+    await page.getByRole('link', { name: 'Sign in' }).first().click();
+    await capture(page, 'signin');
     await context.close();
   });
 
