@@ -100,6 +100,11 @@ export default tseslint.config(
     languageOptions: { globals: { document: 'readonly', fetch: 'readonly' } },
   },
   {
+    // The web UI's own script runs in the browser (src/web/assets.ts serves it).
+    files: ['src/web/assets/*.js'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly' } },
+  },
+  {
     files: ['src/config/**', 'test/**', 'bench/**', 'src/cli/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -6,7 +6,7 @@
  *   npm run bench -- --quick           smoke run (~1-2 min)
  *   npm run bench -- --only store,e2e  groups: store, replay, projections, growth, audit, e2e,
  *                                      standin, webhooks, history, startup,
- *                                      analytics, privacy
+ *                                      analytics, privacy, web
  *   npm run bench -- --only history --history-max 100000   the history group up to 100 k tickets
  *   npm run bench -- --db postgres     databases: pglite, postgres
  *   npm run bench -- --profile         CPU profiles of the e2e server and the fold (summaries in the report)
@@ -37,6 +37,7 @@ import { benchImport, benchReports } from './analytics.ts';
 import { benchPrivacy } from './privacy.ts';
 import { runStoreGroup } from './store.ts';
 import { sqlPerTicket } from './ticket-sql.ts';
+import { benchWeb } from './web.ts';
 import { benchWebhooks } from './webhooks.ts';
 
 const allGroups = [
@@ -52,6 +53,7 @@ const allGroups = [
   'startup',
   'analytics',
   'privacy',
+  'web',
 ] as const;
 /** Groups that write their own section of docs/benchmarks.md (alone, they leave the rest as it is). */
 const ownSections = new Set(['history', 'startup']);
@@ -251,6 +253,9 @@ if (only.has('standin')) {
   const kind: DbKind = dbs.includes('postgres') ? 'postgres' : 'pglite';
   await guarded(`standin ${kind}`, () => benchStandIn(ctx, kind));
 }
+
+// The web UI's pages with many tickets (PGlite, the default install).
+if (only.has('web')) await guarded('web pglite', () => benchWeb(ctx));
 
 machine.finishedAt = new Date().toISOString();
 machine.loadAverageAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);

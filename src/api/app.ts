@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { requestLog } from './requestLog.ts';
 import { corsPolicy, securityHeaders } from './securityHeaders.ts';
 import type { Logger } from 'pino';
@@ -55,6 +55,8 @@ export interface HttpAppDeps {
   cloudEventSource: string;
   /** Erasure and access (docs/privacy.md). */
   privacy: Omit<PrivacyRoutesDeps, 'catchUp'>;
+  /** The web UI at `/` (src/web), mounted after the API; none in tools that serve only the API. */
+  web?: RequestHandler | undefined;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -115,6 +117,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   api.use('/reports', requireAccess(canReadReports, 'the reports'));
   api.use(reportRoutes({ db: deps.db }));
   app.use('/api', api);
+  if (deps.web) app.use(deps.web);
 
   app.use((req, res) => {
     sendProblem(res, {

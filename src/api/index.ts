@@ -3,3 +3,8 @@ export { HttpProblem, type Problem } from './problem.ts';
 export { parsePreferWait } from './schemas.ts';
 export { rateLimitSettingsFrom, type RateLimitSettings } from './rateLimit.ts';
 export { answerClientErrors } from './clientError.ts';
+export { problemOf } from './problem.ts';
+export { principalOf, enforce } from './auth.ts';
+export { commandBody, parseIfMatch } from './commands.ts';
+export { eventToJson } from './tickets.ts';
+export { text as textField } from './schemas.ts';

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { z } from 'zod';
 import { ConcurrencyError } from '../eventstore/index.ts';
 import { IllegalTransitionError } from '../../machines/index.ts';
@@ -66,74 +66,83 @@ export function validationProblem(error: z.ZodError, where: string): HttpProblem
 export const problemHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   // Already answered (the request timed out, or a stream failed midway): nothing more to say.
   if (res.headersSent) return void (res.writableEnded || res.end());
+  sendProblem(res, problemOf(error, req, res));
+};
+
+/**
+ * The problem an error stands for (headers such as ETag or Retry-After are set on `res`); the web
+ * UI renders the same problem as a page (src/web).
+ */
+export function problemOf(error: unknown, req: Request, res: Response): Problem {
   const body = bodyParserProblem(error) ?? clientHttpErrorProblem(error);
-  if (body) return sendProblem(res, body);
-  if (error instanceof HttpProblem) return sendProblem(res, error.problem);
-  if (error instanceof z.ZodError)
-    return sendProblem(res, validationProblem(error, 'request').problem);
+  if (body) return body;
+  if (error instanceof HttpProblem) return error.problem;
+  if (error instanceof z.ZodError) return validationProblem(error, 'request').problem;
   if (error instanceof TicketNotFoundError) {
-    return sendProblem(res, { title: 'Ticket not found', status: 404, detail: error.message });
+    return { title: 'Ticket not found', status: 404, detail: error.message };
   }
   if (error instanceof IdempotencyConflictError) {
-    return sendProblem(res, {
+    return {
       title: 'Idempotency key reused',
       status: 422,
       // Nothing about the other ticket: whoever sends this may not be the one who filed it.
       detail: 'this Idempotency-Key was already used for a different request; use a new key',
-    });
+    };
   }
-  if (error instanceof CommandRefusedError) return sendProblem(res, refusalProblem(error));
+  if (error instanceof CommandRefusedError) return refusalProblem(error);
   if (error instanceof StaleVersionError) {
-    return sendProblem(res.set('ETag', `"${error.current}"`), {
+    res.set('ETag', `"${error.current}"`);
+    return {
       title: 'Stale version',
       status: 412,
       detail: `${error.message}: read the ticket again and decide on its current state`,
       currentVersion: error.current,
-    });
+    };
   }
   if (error instanceof UserError) {
     const status = error.code === 'exists' ? 409 : error.code === 'role_not_granted' ? 422 : 404;
-    return sendProblem(res, {
+    return {
       title: error.code === 'exists' ? 'User exists' : 'User error',
       status,
       detail: error.message,
-    });
+    };
   }
-  if (error instanceof WebhookError) return sendProblem(res, webhookProblem(error));
+  if (error instanceof WebhookError) return webhookProblem(error);
   if (error instanceof ConcurrencyError) {
-    return sendProblem(res, {
+    return {
       title: 'Conflict',
       status: 409,
       detail: error.message,
       expectedVersion: error.expected,
       actualVersion: error.actual,
-    });
+    };
   }
   if (error instanceof IllegalTransitionError) {
-    return sendProblem(res, {
+    return {
       title: 'Command not allowed',
       status: 409,
       detail: error.message,
       state: error.status,
       allowed: error.allowed,
-    });
+    };
   }
   if (isDatabaseUnavailable(error)) {
     req.log?.warn({ err: error }, 'database unavailable');
-    return sendProblem(res.set('Retry-After', '5'), {
+    res.set('Retry-After', '5');
+    return {
       title: 'Service unavailable',
       status: 503,
       detail:
         'the database is unavailable; retry later (a write may or may not have been stored: retry it with the same Idempotency-Key)',
-    });
+    };
   }
   req.log?.error({ err: error }, 'unhandled error');
-  return sendProblem(res, {
+  return {
     title: 'Internal error',
     status: 500,
     detail: 'the server failed; nothing was changed by this request unless it says otherwise',
-  });
-};
+  };
+}
 
 /** The HTTP answer to each kind of refusal of the ticket's rules. */
 function refusalProblem({ ticketId, refusal }: CommandRefusedError): Problem {

@@ -52,7 +52,8 @@ const exposedHeaders = [
 
 /**
  * CORS is closed unless origins are configured (CORS_ORIGINS): then those origins, and only
- * those, get Access-Control-Allow-Origin. No cookies are used, so no credentials mode.
+ * those, get Access-Control-Allow-Origin. The API reads no cookies (only the web UI's pages read
+ * their SameSite=Strict session cookie), so no credentials mode.
  */
 export function corsPolicy(origins: readonly string[]): RequestHandler {
   if (origins.length === 0) return (_req, _res, next) => next();

@@ -8,5 +8,10 @@ export {
   type UserDirectory,
   type UserState,
 } from './users.ts';
-export { principalForToken, anonymous, type Principal } from './principal.ts';
+export {
+  principalForToken,
+  principalForTokenHash,
+  anonymous,
+  type Principal,
+} from './principal.ts';
 export * from './policy.ts';

@@ -21,6 +21,14 @@ export const anonymous: Principal = { kind: 'anonymous' };
 
 /** The user behind a token, if the token exists, is not revoked and its role is still granted. */
 export async function principalForToken(db: SqlExecutor, token: string): Promise<Principal | null> {
+  return principalForTokenHash(db, hashToken(token));
+}
+
+/** The same, from the token's stored hash (a web session keeps only the hash: src/web/session.ts). */
+export async function principalForTokenHash(
+  db: SqlExecutor,
+  tokenHash: string,
+): Promise<Principal | null> {
   const { rows } = await db.query<{
     token_id: string;
     role: UserRole;
@@ -32,7 +40,7 @@ export async function principalForToken(db: SqlExecutor, token: string): Promise
     `SELECT t.token_id, t.role, u.user_id, u.email, u.levels, u.lead
      FROM tf_tokens t JOIN tf_users u ON u.user_id = t.user_id
      WHERE t.hash = $1 AND t.revoked_at IS NULL AND t.role = ANY(u.roles)`,
-    [hashToken(token)],
+    [tokenHash],
   );
   const row = rows[0];
   if (!row) return null;

@@ -212,6 +212,16 @@ export const configSchema = z.object({
       if (text === 'true') return true;
       return /^\d+$/.test(text) ? Number(text) : text;
     }),
+  /**
+   * The web UI's cookies are `Secure` (sent over HTTPS only; browsers accept them from
+   * http://localhost too). Set false only for development over plain HTTP on another address.
+   */
+  WEB_COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** How long a web session lasts after sign-in (absolute). */
+  WEB_SESSION_HOURS: z.coerce.number().positive().max(720).default(12),
 });
 
 export type Config = z.infer<typeof configSchema>;

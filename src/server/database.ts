@@ -9,6 +9,7 @@ import { idempotencyMigrations } from '../workflow/index.ts';
 import { privacyMigrations } from '../privacy/index.ts';
 import { projectionMigrations } from '../../projections/index.ts';
 import { webhookMigrations } from '../webhooks/index.ts';
+import { webSessionMigrations } from '../web/index.ts';
 
 /** Every migration of the product, in the order they apply. */
 export const allMigrations: Migration[] = [
@@ -19,6 +20,7 @@ export const allMigrations: Migration[] = [
   ...privacyMigrations,
   ...projectionMigrations,
   ...webhookMigrations,
+  ...webSessionMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));
 
 /**

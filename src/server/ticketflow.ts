@@ -42,6 +42,7 @@ import {
 } from '../privacy/index.ts';
 import { createSlaScheduler, slaSettingsFrom, type SlaScheduler } from '../sla/index.ts';
 import { openDatabase } from './database.ts';
+import { webRoutes } from '../web/index.ts';
 import { createMetrics } from './metrics.ts';
 import { createWebhookService, secretKeyFrom, type WebhookService } from '../webhooks/index.ts';
 
@@ -276,6 +277,21 @@ export async function createTicketflow(
       erase: (request) => erasePerson({ db, store, projections, now }, request),
       export: (email) => exportPerson({ db, store, now }, email),
     },
+    web: webRoutes({
+      db,
+      store,
+      workflow,
+      users,
+      catchUp: () => projector.catchUp(),
+      knowledgeBase,
+      logger: logger.child({ component: 'web' }),
+      bodyLimit: config.BODY_LIMIT,
+      cookies: { secure: config.WEB_COOKIE_SECURE, maxAgeSeconds: config.WEB_SESSION_HOURS * 3600 },
+      signInAttempts: {
+        limit: config.RATE_LIMIT_INTAKE_PER_ADDRESS,
+        windowSeconds: config.RATE_LIMIT_INTAKE_ADDRESS_WINDOW_SECONDS,
+      },
+    }),
   });
 
   async function resumeStuck(olderThanMs: number): Promise<number> {

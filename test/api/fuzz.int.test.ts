@@ -29,12 +29,22 @@ const seed = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {
 
 const admin = { id: 'fuzz-setup', role: 'admin' as const };
 
+/** Web UI routes answer refusals with an HTML page (same status codes) instead of problem+json. */
+const htmlRoutes = new Set(fuzzRoutes.filter((r) => r.html).map((r) => `${r.method} ${r.path}`));
+
 /** What is wrong with an answer: a 5xx, an error that is not a problem, a write for a refusal. */
-function violations(call: { method: string }, answer: HttpAnswer, appended: number): string[] {
+function violations(
+  call: { method: string; route?: string },
+  answer: HttpAnswer,
+  appended: number,
+): string[] {
   const found: string[] = [];
   if (answer.status < 100) return [`0 no answer: ${answer.body}`];
   if (answer.status >= 500) found.push(`${answer.status} ${answer.body.slice(0, 300)}`);
-  if (answer.status >= 400) {
+  const page = String(answer.headers['content-type'] ?? '').startsWith('text/html');
+  if (answer.status >= 400 && page && htmlRoutes.has(call.route ?? '')) {
+    if (appended !== 0) found.push(`${answer.status} but ${appended} event(s) appended`);
+  } else if (answer.status >= 400) {
     const type = String(answer.headers['content-type'] ?? '');
     if (!type.startsWith('application/problem+json')) found.push(`${answer.status} as ${type}`);
     if (call.method !== 'HEAD') {

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../support/harness.ts';
 import { generateKeys } from '../../src/audit/index.ts';
 import { tokenFor } from '../support/auth.ts';
 import { until } from '../support/webhookReceiver.ts';
+import { webSession, type WebSession } from '../support/webSession.ts';
 
 type Caller =
   | 'anonymous'
@@ -46,8 +47,54 @@ type Route = {
   send: (
     ctx: Ctx,
     auth: Record<string, string>,
-  ) => Promise<{ status: number; body: unknown; headers: Record<string, string> }>;
+  ) => Promise<{ status: number; body: unknown; headers: Record<string, string>; text?: string }>;
+  /** A web UI page: a browser session instead of a token, HTML refusals, 303 after a form. */
+  html?: true;
 };
+
+/** Each caller's browser session, by its Authorization header (made in beforeAll). */
+const sessions = new Map<string, WebSession>();
+const sessionOf = (auth: Record<string, string>) => sessions.get(auth.Authorization ?? '')!;
+
+/** A web page: GET with the caller's session cookie. */
+const page =
+  (path: (ctx: Ctx) => string): Route['send'] =>
+  (ctx, auth) =>
+    ctx.app.http.get(path(ctx)).set('Cookie', sessionOf(auth).cookie);
+/** A web form: POST with the session cookie and the form's CSRF token. */
+const form =
+  (
+    path: (ctx: Ctx) => string,
+    fields: (ctx: Ctx) => Promise<Record<string, string>>,
+  ): Route['send'] =>
+  async (ctx, auth) => {
+    const s = sessionOf(auth);
+    return ctx.app.http
+      .post(path(ctx))
+      .set('Cookie', s.cookie)
+      .type('form')
+      .send({ ...(await fields(ctx)), _csrf: s.csrf });
+  };
+/** A browser with a revoked or unknown token is simply not signed in. */
+const webOnly = (
+  expected: Partial<Record<Caller, typeof ok | number>>,
+): Partial<Record<Caller, typeof ok | number>> => ({
+  ...expected,
+  revoked_token: expected.anonymous,
+  unknown_token: expected.anonymous,
+});
+const staffOnly = (who: Partial<Record<Caller, typeof ok | number>>, refused = 403) =>
+  webOnly({
+    anonymous: 401,
+    owner: refused,
+    other_requester: refused,
+    agent_l3: refused,
+    agent_l1: refused,
+    auditor: refused,
+    integrator: refused,
+    admin: refused,
+    ...who,
+  });
 
 const ok = 'ok' as const;
 /** What each caller gets on each route: `ok` (2xx) or the status. Bad tokens always get 401. */
@@ -371,6 +418,194 @@ const matrix: Array<[Route, Partial<Record<Caller, typeof ok | number>>]> = [
       },
     ],
   ),
+  // The web UI (src/web): the same rules through a browser session.
+  ...(['/', '/signin'] as const).map(
+    (path): [Route, Partial<Record<Caller, typeof ok | number>>] => [
+      { name: `GET ${path} (web)`, html: true, send: page(() => path) },
+      webOnly({
+        anonymous: ok,
+        owner: ok,
+        other_requester: ok,
+        // Staff start on their own page.
+        agent_l3: path === '/' ? 303 : ok,
+        agent_l1: path === '/' ? 303 : ok,
+        auditor: path === '/' ? 303 : ok,
+        integrator: path === '/' ? 303 : ok,
+        admin: path === '/' ? 303 : ok,
+      }),
+    ],
+  ),
+  [
+    { name: 'GET /assets/:name (web)', html: true, send: page(() => '/assets/app.js') },
+    webOnly(everyone),
+  ],
+  ...(['', '/live'] as const).map(
+    (suffix): [Route, Partial<Record<Caller, typeof ok | number>>] => [
+      {
+        name: `GET /tickets/:id${suffix} (web)`,
+        html: true,
+        send: page(({ ticketId }) => `/tickets/${ticketId}${suffix}`),
+      },
+      webOnly({
+        anonymous: ok,
+        owner: ok,
+        other_requester: 404,
+        agent_l3: ok,
+        agent_l1: ok,
+        auditor: ok,
+        integrator: 403,
+        admin: 403,
+      }),
+    ],
+  ),
+  [
+    {
+      name: 'POST /tickets (web form)',
+      html: true,
+      send: form(
+        () => '/tickets',
+        async () => ({ description: 'vpn broken', email: 'ann@example.com' }),
+      ),
+    },
+    // Not bob: a ticket of his would show in the listing test below.
+    webOnly({
+      anonymous: 303,
+      owner: 303,
+      agent_l3: 403,
+      agent_l1: 403,
+      auditor: 403,
+      integrator: 403,
+      admin: 403,
+    }),
+  ],
+  [
+    {
+      name: 'POST /tickets/:id/commands (web form, agent note)',
+      html: true,
+      send: form(
+        ({ ticketId }) => `/tickets/${ticketId}/commands`,
+        async (ctx) => ({ type: 'note', body: 'checking', version: String(await ctx.version()) }),
+      ),
+    },
+    webOnly({
+      anonymous: 401,
+      owner: 403,
+      other_requester: 404,
+      agent_l3: 303,
+      agent_l1: 403,
+      auditor: 403,
+      integrator: 403,
+      admin: 403,
+    }),
+  ],
+  [
+    { name: 'GET /my (web)', html: true, send: page(() => '/my') },
+    staffOnly({ owner: ok, other_requester: ok }),
+  ],
+  ...(['/queues/3', '/queues/3/rows'] as const).map(
+    (path): [Route, Partial<Record<Caller, typeof ok | number>>] => [
+      { name: `GET ${path} (web)`, html: true, send: page(() => path) },
+      staffOnly({ agent_l3: ok, auditor: ok }),
+    ],
+  ),
+  [
+    {
+      name: 'GET /live/queues (web, refusals only)',
+      html: true,
+      send: page(() => '/live/queues'),
+    },
+    webOnly({
+      anonymous: 401,
+      owner: 403,
+      other_requester: 403,
+
+      integrator: 403,
+      admin: 403,
+    }),
+  ],
+  [
+    { name: 'GET /audit (web)', html: true, send: page(() => '/audit') },
+    staffOnly({ auditor: ok }),
+  ],
+  [
+    {
+      name: 'GET /audit/tickets/:id (web)',
+      html: true,
+      send: page(({ ticketId }) => `/audit/tickets/${ticketId}`),
+    },
+    staffOnly({ auditor: ok }),
+  ],
+  ...(['/admin/users', '/admin/users/:id'] as const).map(
+    (path): [Route, Partial<Record<Caller, typeof ok | number>>] => [
+      {
+        name: `GET ${path} (web)`,
+        html: true,
+        send: page(({ userId }) => path.replace(':id', userId)),
+      },
+      staffOnly({ auditor: ok, admin: ok }),
+    ],
+  ),
+  [
+    {
+      name: 'POST /admin/users (web form)',
+      html: true,
+      send: form(
+        () => '/admin/users',
+        async () => ({ email: `w${randomUUID().slice(0, 8)}@example.com`, role: 'requester' }),
+      ),
+    },
+    staffOnly({ admin: 303 }),
+  ],
+  [
+    {
+      name: 'POST /admin/users/:id/roles (web form)',
+      html: true,
+      send: form(
+        ({ userId }) => `/admin/users/${userId}/roles`,
+        async () => ({ role: 'auditor' }),
+      ),
+    },
+    staffOnly({ admin: 303 }),
+  ],
+  [
+    {
+      name: 'POST /admin/users/:id/tokens (web form)',
+      html: true,
+      send: form(
+        ({ userId }) => `/admin/users/${userId}/tokens`,
+        async () => ({ role: 'requester' }),
+      ),
+    },
+    staffOnly({ admin: ok }),
+  ],
+  [
+    {
+      name: 'POST /admin/users/:id/tokens/:tokenId/revoke (web form)',
+      html: true,
+      send: form(
+        ({ userId, tokenId }) => `/admin/users/${userId}/tokens/${tokenId}/revoke`,
+        async () => ({}),
+      ),
+    },
+    staffOnly({ admin: 303 }),
+  ],
+  [
+    {
+      name: 'POST /signout (web form)',
+      html: true,
+      send: async (ctx, auth) => {
+        // Its own session: signing out must not end the one the other rows use.
+        const token = auth.Authorization?.replace('Bearer ', '');
+        const s = await webSession(ctx.app.http, token);
+        return ctx.app.http
+          .post('/signout')
+          .set('Cookie', s.cookie)
+          .type('form')
+          .send({ _csrf: s.csrf });
+      },
+    },
+    webOnly(Object.fromEntries(callers.map((c) => [c, 303]))),
+  ],
 ];
 
 /** Webhook routes: admins and integrators (their own endpoints; others' are 404). */
@@ -470,6 +705,10 @@ describe.each(databaseKinds)('role matrix on %s', (kind) => {
     });
     await app.tf.projector.catchUp();
     auth.revoked_token = revoked.auth;
+    for (const caller of callers) {
+      const header = auth[caller].Authorization;
+      sessions.set(header ?? '', await webSession(app.http, header?.replace('Bearer ', '')));
+    }
     const victim = await app.tf.users.create(
       { email: 'victim@example.com', role: 'requester' },
       { id: 'test', role: 'admin' },
@@ -533,6 +772,10 @@ describe.each(databaseKinds)('role matrix on %s', (kind) => {
     if (want === ok) {
       expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(200);
       expect(res.status).toBeLessThan(300);
+    } else if (route.html) {
+      // Pages answer refusals with an HTML page of the same status, and forms with a redirect.
+      expect(res.status, res.text?.slice(0, 300)).toBe(want);
+      if (want >= 400) expect(res.headers['content-type']).toMatch(/^text\/html/);
     } else {
       expect(res.status, JSON.stringify(res.body)).toBe(want);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -544,7 +787,9 @@ describe.each(databaseKinds)('role matrix on %s', (kind) => {
       expect(nothing.status).toBe(404);
       const strip = (b: unknown) =>
         JSON.parse(JSON.stringify(b).replaceAll(ctx.ticketId, 'ID').replaceAll(missing, 'ID'));
-      expect(strip(res.body)).toEqual(strip(nothing.body));
+      expect(strip(route.html ? res.text : res.body)).toEqual(
+        strip(route.html ? nothing.text : nothing.body),
+      );
     }
   });
 

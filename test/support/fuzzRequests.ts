@@ -38,6 +38,12 @@ export interface FuzzRoute {
   query?: string[];
   /** Callers the route serves, chosen half the time so that calls also get past authorization. */
   who?: Caller[];
+  /**
+   * A web UI page (src/web): its refusals are HTML pages with the same status codes, not
+   * problem+json. Browsers hold a session cookie, not a token, so every fuzzed call is anonymous
+   * to these routes, and every POST without the form's CSRF token is refused.
+   */
+  html?: true;
 }
 
 /** Mostly absent: a header or part that would stop most requests early if always there. */
@@ -232,6 +238,29 @@ export const fuzzRoutes: FuzzRoute[] = [
     query: ['source', 'level', 'since', 'until', 'by'],
     who: ['auditor', 'admin'],
   },
+  // The web UI (src/web, docs/ui.md).
+  { method: 'GET', path: '/assets/:name', html: true },
+  { method: 'GET', path: '/', html: true },
+  { method: 'GET', path: '/signin', html: true },
+  { method: 'POST', path: '/signin', html: true },
+  { method: 'POST', path: '/signout', html: true },
+  { method: 'POST', path: '/tickets', body: ticketBody, html: true },
+  { method: 'GET', path: '/tickets/:id', query: ['done'], html: true },
+  { method: 'GET', path: '/tickets/:id/live', html: true },
+  { method: 'POST', path: '/tickets/:id/commands', body: commandBody, html: true },
+  { method: 'GET', path: '/my', html: true },
+  { method: 'GET', path: '/queues/:level', query: ['who', 'state'], html: true },
+  { method: 'GET', path: '/queues/:level/rows', query: ['who', 'state'], html: true },
+  { method: 'GET', path: '/audit', html: true },
+  { method: 'GET', path: '/audit/tickets/:id', query: ['version'], html: true },
+  { method: 'GET', path: '/admin/users', html: true },
+  { method: 'POST', path: '/admin/users', body: userBody, html: true },
+  { method: 'GET', path: '/admin/users/:id', html: true },
+  { method: 'POST', path: '/admin/users/:id/roles', body: grantBody, html: true },
+  { method: 'POST', path: '/admin/users/:id/tokens', body: tokenBody, html: true },
+  { method: 'POST', path: '/admin/users/:id/tokens/:tokenId/revoke', html: true },
+  { method: 'GET', path: '/live/tickets/:id', html: true },
+  { method: 'GET', path: '/live/queues', html: true },
 ];
 
 /** Path segments that a router must decode, and that must not reach a query as they are. */

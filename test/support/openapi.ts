@@ -48,9 +48,17 @@ export interface Answer {
   text?: string;
 }
 
+/**
+ * The web UI's pages, forms, assets and live streams (src/web): outside the document, which
+ * describes the JSON API only (docs/ui.md).
+ */
+export const webUiPath =
+  /^\/(?:$|signin$|signout$|tickets(?:\/|$)|my$|queues\/|live\/|audit(?:\/|$)|admin\/|assets\/)/;
+
 /** What is wrong with an answer to `method url`, by the document; empty when it conforms. */
 export function documentViolations(method: string, url: string, answer: Answer): string[] {
   const path = decodeURI(new URL(url, 'http://localhost').pathname);
+  if (webUiPath.test(path)) return [];
   const mediaType = String(answer.headers['content-type'] ?? '')
     .split(';')[0]!
     .trim();
