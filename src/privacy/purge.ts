@@ -7,6 +7,7 @@
 import type { Database, SqlExecutor } from '../db/index.ts';
 import { ticketIdOfStream, ticketStreamPrefix, type StoredEvent } from '../events/index.ts';
 import type { EventStore } from '../eventstore/index.ts';
+import { rerenderPendingData } from '../webhooks/index.ts';
 import type { Projection } from '../projector/index.ts';
 
 /**
@@ -74,4 +75,5 @@ export async function purgeReadModels(
   await deps.db.query(`DELETE FROM tf_idempotency_keys WHERE ticket_id = ANY($1::uuid[])`, [
     affected.ticketIds,
   ]);
+  await rerenderPendingData(deps.db, events);
 }

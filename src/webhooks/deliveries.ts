@@ -346,3 +346,31 @@ export async function deliveryOf(
       }
     : null;
 }
+
+/**
+ * Undelivered bodies are CloudEvents rendered when the event was read; after an erasure
+ * (docs/privacy.md) their `data` is replaced with the events as they read now (erased fields as
+ * markers), so no plaintext waits in the queue for a receiver.
+ */
+export async function rerenderPendingData(
+  sql: SqlExecutor,
+  events: ReadonlyArray<{ id: string; streamId: string; data: unknown }>,
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const { rows } = await sql.query<{ id: string | number; event_id: string; body: string }>(
+    `SELECT id, event_id, body FROM tf_webhook_deliveries
+     WHERE state <> 'delivered' AND body IS NOT NULL AND stream_id = ANY($1::text[])`,
+    [[...new Set(events.map((e) => e.streamId))]],
+  );
+  for (const row of rows) {
+    const event = byId.get(row.event_id);
+    if (!event) continue;
+    const body = { ...(JSON.parse(row.body) as Record<string, unknown>), data: event.data };
+    await sql.query(`UPDATE tf_webhook_deliveries SET body = $2 WHERE id = $1`, [
+      row.id,
+      JSON.stringify(body),
+    ]);
+  }
+  return rows.length;
+}

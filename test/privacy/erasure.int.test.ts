@@ -63,9 +63,19 @@ describe.each(databaseKinds)('erasing a person on %s', (kind) => {
   beforeAll(async () => {
     app = await startTestApp(kind, {
       checkResponses: true,
-      env: { AUDIT_SIGNING_KEY: keys.signer },
+      env: {
+        AUDIT_SIGNING_KEY: keys.signer,
+        // A webhook receiver that never answers: its deliveries wait in the queue with their bodies.
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
+      },
     });
     admin = (await tokenFor(app, 'admin', { email: 'ada@example.com' })).auth;
+    const endpoint = await app.http
+      .post('/api/webhooks')
+      .set(admin)
+      .send({ url: 'http://127.0.0.1:1/hooks' });
+    expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
     auditor = (await tokenFor(app, 'auditor')).auth;
     sam = (await tokenFor(app, 'agent', { email: 'sam@example.com', levels: [2, 3] })).auth;
     for (const sentence of annSentences) annTickets.push((await file(ann, sentence)).id);
@@ -83,6 +93,15 @@ describe.each(databaseKinds)('erasing a person on %s', (kind) => {
       version = res.body.ticket.version;
     }
     await app.tf.projector.catchUp();
+    // Wait until the queue holds Ann's events (a scanner writes them as it reads the log).
+    for (let i = 0; i < 600; i++) {
+      const { rows } = await app.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM tf_webhook_deliveries WHERE stream_id = $1 AND state <> 'delivered'`,
+        [`ticket-${annTickets[0]}`],
+      );
+      if (rows[0]!.n > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
   afterAll(async () => {
     await app?.close();
@@ -111,6 +130,8 @@ describe.each(databaseKinds)('erasing a person on %s', (kind) => {
     expect((await verifyLog()).findings).toEqual([]);
     const before = await everyTable(app.db);
     expect(tablesHolding(before, ann.email).length).toBeGreaterThan(0);
+    // Undelivered webhook bodies held Ann's sentences before the erasure.
+    expect(tablesHolding(before, annSentences[1]!)).toContain('tf_webhook_deliveries');
 
     const res = await app.http.post('/api/privacy/erasures').set(admin).send({ email: ann.email });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -120,7 +141,8 @@ describe.each(databaseKinds)('erasing a person on %s', (kind) => {
     const after = await everyTable(app.db);
     for (const needle of [ann.email, ann.name, ...annSentences, samReply])
       expect(tablesHolding(after, needle), needle).toEqual([]);
-    expect(tablesHolding(after, bobSentence)).toEqual(['tf_tickets']);
+    // Bob's ticket is untouched, in its read model and in the webhook queue alike.
+    expect(tablesHolding(after, bobSentence)).toEqual(['tf_tickets', 'tf_webhook_deliveries']);
 
     const report = await verifyLog();
     expect(report.findings).toEqual([]);
