@@ -51,7 +51,12 @@ describe('the log of a real server run', () => {
     { timeout: 120_000 },
     async () => {
       const adminToken = secrets[0]!;
-      server = await startServerProcess({ DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+      server = await startServerProcess({
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        // A webhook target nothing listens on: its failed deliveries are logged too.
+        WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
+      });
       const call = (url: string, init: RequestInit = {}) => fetch(`${server!.url}${url}`, init);
       const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -94,11 +99,29 @@ describe('the log of a real server run', () => {
       await call('/api/tickets/%ZZ', { headers: bearer(agentToken) });
       await call(`/nowhere/${agentToken}`, { headers: bearer(agentToken) });
 
+      // A webhook secret travels in a response body; deliveries to a dead target get logged.
+      const hook = await call('/api/webhooks', {
+        method: 'POST',
+        headers: { ...bearer(adminToken), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: 'https://127.0.0.1:1/hook' }),
+      });
+      expect(hook.status).toBe(201);
+      const { secret } = (await hook.json()) as { secret: string };
+      expect(secret).toMatch(/^whsec_/);
+      secrets.push(secret);
+      // A token typed into the web sign-in form (refused: no CSRF token).
+      await call('/signin', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `token=${agentToken}`,
+      });
+
       await server.kill('SIGTERM');
       log = server.output();
 
       for (const secret of secrets) expect(log).not.toContain(secret);
       expect(log).not.toMatch(anyToken);
+      expect(log).not.toMatch(/whsec_[A-Za-z0-9+/=]{20,}/);
       // Not vacuous: the requests were logged, with their headers.
       expect(log).toMatch(/"url":"\/api\/users"/);
       expect(log).toMatch(/"statusCode":401/);
