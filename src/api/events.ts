@@ -7,7 +7,8 @@ import { HttpProblem } from './problem.ts';
 import { eventsQuery } from './schemas.ts';
 import { eventToJson } from './tickets.ts';
 import { parse } from './validate.ts';
-import { cloudEventPageSchema, eventPageSchema, type Sent } from './responses.ts';
+import { eventPageSchema, type Sent } from './responses.ts';
+import { cloudEventPageSchema } from './webhookResponses.ts';
 
 export const streamQuery = z
   .object({

@@ -14,6 +14,7 @@ import { enforce, principalOf } from './auth.ts';
 import { HttpProblem } from './problem.ts';
 import { text, timestamp } from './schemas.ts';
 import { parse } from './validate.ts';
+import type { Sent } from './responses.ts';
 import {
   createdWebhookSchema,
   recoveryResultSchema,
@@ -21,8 +22,7 @@ import {
   webhookAttemptPageSchema,
   webhookListSchema,
   webhookSchema,
-  type Sent,
-} from './responses.ts';
+} from './webhookResponses.ts';
 
 const url = z.string().max(2000).url();
 const types = z.array(z.enum(ticketEventTypes)).min(1).max(100);
