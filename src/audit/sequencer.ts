@@ -75,15 +75,13 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   let running: Promise<unknown> | null = null;
 
   /**
-   * Rebuilds the tree's right edge from the leaves (at start, and after another leader wrote),
+   * Rebuilds the tree's right edge from the `size` leaves (at start, and after another leader wrote),
    * storing the subtrees a log sequenced before they were kept, or cut off by a crash, lacks.
    */
-  async function load(): Promise<CompactTree> {
+  async function load(size: number): Promise<CompactTree> {
     const loaded = new CompactTree();
     tail = null;
-    const last = await lastLeaf(db);
-    const complete =
-      (await storedNodeCount(db)) >= expectedNodeCount(last ? last.leafIndex + 1 : 0);
+    const complete = (await storedNodeCount(db)) >= expectedNodeCount(size);
     for await (const page of readLeaves(db)) {
       const nodes: CompletedNode[] = [];
       for (const leaf of page)
@@ -159,7 +157,8 @@ export function createSequencer(options: SequencerOptions): Sequencer {
       return { size: tree?.size ?? 0, checkpoint: null };
     try {
       const last = await lastLeaf(db);
-      if (!tree || tree.size !== (last ? last.leafIndex + 1 : 0)) tree = await load();
+      const size = last ? last.leafIndex + 1 : 0;
+      if (!tree || tree.size !== size) tree = await load(size);
       await sequence(tree);
       return { size: tree.size, checkpoint: await checkpoint(tree, force) };
     } catch (error) {
