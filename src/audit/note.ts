@@ -101,6 +101,9 @@ export function signNote(text: string, key: SignerKey): string {
   return `${text}\n— ${key.name} ${encoded}\n`;
 }
 
+/** A signed note's signature line: `— <key name> <base64 key id and signature>`. */
+export const signatureLine = /^— (\S+) ([A-Za-z0-9+/=]+)$/;
+
 /**
  * The note's text when a signature by `key` verifies; a {@link NoteError} otherwise (signatures
  * of other keys are ignored, as the spec says; one of `key`'s that fails rejects the note).
@@ -111,7 +114,7 @@ export function openNote(note: string, key: VerifierKey): string {
   const text = note.slice(0, split + 1);
   let verified = false;
   for (const line of note.slice(split + 2, -1).split('\n')) {
-    const match = /^— (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
+    const match = signatureLine.exec(line);
     if (!match) throw new NoteError('malformed signature line');
     const bytes = Buffer.from(match[2]!, 'base64');
     if (match[1] !== key.name || !bytes.subarray(0, 4).equals(key.keyId)) continue;

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
+import { signatureLine } from './note.ts';
 import { insertCosignatures, type StoredCheckpoint } from './store.ts';
 import { storedConsistencyProof } from './storedTree.ts';
 
@@ -41,7 +42,7 @@ function parseSize(body: string): number | null {
 export function parseCosignatures(body: string): string[] | null {
   if (!body.endsWith('\n')) return null;
   const lines = body.slice(0, -1).split('\n');
-  return lines.length > 0 && lines.every((l) => /^— \S+ [A-Za-z0-9+/=]+$/.test(l)) ? lines : null;
+  return lines.length > 0 && lines.every((l) => signatureLine.test(l)) ? lines : null;
 }
 
 export function createWitness(options: WitnessOptions): Witness {
